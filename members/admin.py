@@ -1,0 +1,208 @@
+from django import forms
+from django.contrib import admin
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from members.models import (
+    Contract,
+    Framework,
+    LabourMarketRegion,
+    Membership,
+    Municipality,
+    PremiumCap,
+)
+from members.services import (
+    contract_save,
+    framework_delete,
+    framework_local_errors,
+    framework_save,
+    membership_save,
+    municipality_save,
+    region_save,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ["status", "start_date", "end_date"]
+
+    def has_change_permission(self, request, obj=None):
+        return False  # memberships are changed on their own page, through the service
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LabourMarketRegion)
+class LabourMarketRegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "municipality_count"]
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        region_save(region=obj, actor=request.user)
+
+    @admin.display(description=_("municipalities"))
+    def municipality_count(self, obj):
+        return obj.municipalities.count()
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["name", "cbs_code", "region"]
+    list_filter = ["region", "memberships__status"]
+    search_fields = ["name", "cbs_code"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region", "coordinators"]
+    inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        municipality_save(municipality=obj, actor=request.user)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["municipality", "status", "start_date", "end_date"]
+    list_filter = ["status", "municipality__region"]
+    search_fields = ["municipality__name", "municipality__cbs_code"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["municipality"]
+    date_hierarchy = "start_date"
+
+    def save_model(self, request, obj, form, change):
+        membership_save(membership=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # end a membership instead: the contribution history depends on it
+
+
+class ContractForm(forms.ModelForm):
+    class Meta:
+        model = Contract
+        fields = "__all__"
+
+    def clean(self):
+        data = super().clean()
+        region = data.get("region")
+        outside = [
+            m for m in data.get("covered_municipalities") or [] if region and m.region_id != region.pk
+        ]
+        if outside:
+            self.add_error(
+                "covered_municipalities",
+                _("Not in region %(region)s: %(names)s.")
+                % {"region": region, "names": ", ".join(m.name for m in outside)},
+            )
+        return data
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    form = ContractForm
+    list_display = ["reference", "kind", "party_display", "start_date", "end_date", "expiry"]
+    list_filter = ["kind", "renewal"]
+    search_fields = ["reference", "municipality__name", "region__name"]
+    list_select_related = ["municipality", "region"]
+    autocomplete_fields = ["municipality", "region", "covered_municipalities"]
+    date_hierarchy = "end_date"
+
+    def save_model(self, request, obj, form, change):
+        contract_save(contract=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("party"))
+    def party_display(self, obj):
+        return obj.party
+
+    @admin.display(description=_("expiry"))
+    def expiry(self, obj):
+        today = timezone.localdate()
+        if obj.expires_soon(today):
+            return format_html(
+                '<strong style="color:#a00">{}</strong>',
+                _("ends in %(days)s days") % {"days": obj.days_until_end(today)},
+            )
+        return ""
+
+
+@admin.register(PremiumCap)
+class PremiumCapAdmin(admin.ModelAdmin):
+    list_display = ["valid_from", "amount"]
+    date_hierarchy = "valid_from"
+
+    def has_change_permission(self, request, obj=None):
+        # A cap in force is history; only a future one may still be corrected.
+        if obj is not None and obj.valid_from <= timezone.localdate():
+            return False
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+
+class FrameworkForm(forms.ModelForm):
+    class Meta:
+        model = Framework
+        fields = "__all__"
+
+    def _post_clean(self):
+        super()._post_clean()  # copies the values onto self.instance and validates the model
+        if not self.errors:
+            for field, message in framework_local_errors(framework=self.instance).items():
+                self.add_error(field if field in self.fields else None, message)
+
+
+@admin.register(Framework)
+class FrameworkAdmin(admin.ModelAdmin):
+    form = FrameworkForm
+    list_display = [
+        "__str__",
+        "scope",
+        "valid_from",
+        "client_hourly_rate_min",
+        "premium_per_hour",
+        "operator_fee_percentage",
+        "vat_percentage",
+    ]
+    list_filter = ["scope", "municipality__region"]
+    search_fields = ["municipality__name", "municipality__cbs_code", "decision_reference"]
+    list_select_related = ["municipality"]
+    autocomplete_fields = ["municipality"]
+    date_hierarchy = "valid_from"
+    fieldsets = [
+        (None, {"fields": ["scope", "municipality", "valid_from", "decision_reference"]}),
+        (_("Rates"), {"fields": ["client_hourly_rate_min", "premium_per_hour", "payout_moments"]}),
+        (
+            _("Fee, contribution and VAT (general only)"),
+            {
+                "fields": [
+                    "operator_fee_percentage",
+                    "contribution_percentage",
+                    "contribution_operator_percentage",
+                    "vat_percentage",
+                ]
+            },
+        ),
+        (
+            _("Large or long thresholds"),
+            {"fields": ["long_after_weeks", "large_hours_per_week", "large_concurrent_candidates"]},
+        ),
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.valid_from <= timezone.localdate():
+            return False  # in force: history stays, a change is a new version
+        return super().has_change_permission(request, obj)
+
+    has_delete_permission = has_change_permission
+
+    def save_model(self, request, obj, form, change):
+        framework_save(framework=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        framework_delete(framework=obj, actor=request.user)

@@ -1,0 +1,206 @@
+"""Reads for the members app. Scope lives here: a coordinator sees only their municipalities."""
+
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from accounts.roles import is_back_office, is_coordinator, is_treasurer
+from members.models import Contract, Framework, Membership, Municipality, PremiumCap
+
+
+class FrameworkNotInForce(Exception):
+    """No general framework (or premium cap) covers the date asked for."""
+
+
+# How a local value may differ from the general one: "at least" or "at most" the general value.
+AT_LEAST = "at_least"
+AT_MOST = "at_most"
+LOCAL_RULES: dict[str, str] = {
+    "client_hourly_rate_min": AT_LEAST,
+    "premium_per_hour": AT_LEAST,
+    "long_after_weeks": AT_MOST,
+    "large_hours_per_week": AT_MOST,
+    "large_concurrent_candidates": AT_MOST,
+}
+LOCAL_FIELDS = [*LOCAL_RULES, "payout_moments"]
+
+
+@dataclasses.dataclass(frozen=True)
+class FrameworkTerms:
+    """Every framework value in force for one municipality on one date, with its sources."""
+
+    municipality: Municipality | None
+    on: datetime.date
+    general: Framework
+    local: Framework | None
+    premium_cap: PremiumCap
+    execution_contract: Contract | None
+    client_hourly_rate_min: Decimal
+    premium_per_hour: Decimal
+    payout_moments: tuple[str, ...]
+    annual_premium_cap: Decimal
+    operator_fee_percentage: Decimal
+    contribution_percentage: Decimal
+    contribution_operator_percentage: Decimal
+    contribution_municipality_percentage: Decimal
+    vat_percentage: Decimal
+    long_after_weeks: int
+    large_hours_per_week: Decimal
+    large_concurrent_candidates: int
+
+    def source_of(self, field: str) -> str:
+        """'local', 'general' or 'contract': where the value in force comes from."""
+        if field == "operator_fee_percentage" and self.execution_contract is not None:
+            return "contract"
+        if self.local is not None and getattr(self.local, field, None) not in (None, []):
+            local_value = getattr(self.local, field)
+            if getattr(self, field) == (
+                tuple(local_value) if isinstance(local_value, list) else local_value
+            ):
+                return "local"
+        return "general"
+
+
+def _stricter(rule: str, general_value, local_value):
+    if local_value is None:
+        return general_value
+    return max(general_value, local_value) if rule == AT_LEAST else min(general_value, local_value)
+
+
+def general_framework_in_force(*, on: datetime.date) -> Framework | None:
+    return (
+        Framework.objects.filter(scope=Framework.Scope.GENERAL, valid_from__lte=on)
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def local_framework_in_force(*, municipality: Municipality, on: datetime.date) -> Framework | None:
+    return (
+        Framework.objects.filter(
+            scope=Framework.Scope.LOCAL, municipality=municipality, valid_from__lte=on
+        )
+        .order_by("-valid_from")
+        .first()
+    )
+
+
+def premium_cap_in_force(*, on: datetime.date) -> PremiumCap | None:
+    return PremiumCap.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+
+
+def execution_contract_in_force(*, on: datetime.date) -> Contract | None:
+    return (
+        Contract.objects.filter(kind=Contract.Kind.EXECUTION, start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .first()
+    )
+
+
+def framework_in_force(*, municipality: Municipality | None, on: datetime.date) -> FrameworkTerms:
+    """The framework in force for municipality M on date D: every calculation reads this.
+
+    A local value applies where it is at least as strict as the general one; should a later
+    general version overtake it (the minimum wage is indexed twice a year), the stricter
+    general value applies. The operator fee comes from the execution contract in force,
+    or from the general framework where no execution contract is in force.
+    """
+    general = general_framework_in_force(on=on)
+    if general is None:
+        raise FrameworkNotInForce(
+            _("No general framework is in force on %(date)s.") % {"date": f"{on:%d-%m-%Y}"}
+        )
+    cap = premium_cap_in_force(on=on)
+    if cap is None:
+        raise FrameworkNotInForce(
+            _("No annual premium cap is in force on %(date)s.") % {"date": f"{on:%d-%m-%Y}"}
+        )
+    local = (
+        local_framework_in_force(municipality=municipality, on=on) if municipality else None
+    )
+    contract = execution_contract_in_force(on=on)
+
+    values = {
+        field: _stricter(rule, getattr(general, field), getattr(local, field, None))
+        for field, rule in LOCAL_RULES.items()
+    }
+    payout_moments = (local.payout_moments if local and local.payout_moments else None) or (
+        general.payout_moments
+    )
+    return FrameworkTerms(
+        municipality=municipality,
+        on=on,
+        general=general,
+        local=local,
+        premium_cap=cap,
+        execution_contract=contract,
+        payout_moments=tuple(sorted(payout_moments)),
+        annual_premium_cap=cap.amount,
+        operator_fee_percentage=(
+            contract.operator_fee_percentage if contract else general.operator_fee_percentage
+        ),
+        contribution_percentage=general.contribution_percentage,
+        contribution_operator_percentage=general.contribution_operator_percentage,
+        contribution_municipality_percentage=general.contribution_municipality_percentage,
+        vat_percentage=general.vat_percentage,
+        **values,
+    )
+
+
+# --- Scoped reads ---------------------------------------------------------------------------
+
+
+def municipality_list_for_user(*, user) -> QuerySet[Municipality]:
+    """Coordinators: their own municipalities. Treasurer and back office: all members."""
+    qs = Municipality.objects.select_related("region").order_by("name")
+    if not user.is_authenticated:
+        return qs.none()
+    if is_treasurer(user) or is_back_office(user):
+        return qs
+    if is_coordinator(user):
+        return qs.filter(coordinators=user)
+    return qs.none()
+
+
+def municipality_get_for_user(*, user, cbs_code: str) -> Municipality:
+    """One municipality in the user's scope; 404 otherwise."""
+    return get_object_or_404(
+        municipality_list_for_user(user=user).prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.order_by("-start_date"))
+        ),
+        cbs_code=cbs_code,
+    )
+
+
+def membership_current(*, municipality: Municipality, on: datetime.date) -> Membership | None:
+    """The membership covering the date, else the most recent one."""
+    memberships = list(municipality.memberships.all())
+    for membership in memberships:
+        if membership.start_date <= on and (membership.end_date is None or on <= membership.end_date):
+            return membership
+    return memberships[0] if memberships else None
+
+
+def contract_list_for_municipality(*, municipality: Municipality) -> QuerySet[Contract]:
+    """The municipality's own contracts and the region contracts signed on its behalf."""
+    return (
+        Contract.objects.filter(
+            Q(kind=Contract.Kind.MUNICIPALITY, municipality=municipality)
+            | Q(kind=Contract.Kind.REGION, covered_municipalities=municipality)
+        )
+        .select_related("municipality", "region")
+        .distinct()
+        .order_by("-start_date")
+    )
+
+
+def contract_list_expiring(*, today: datetime.date) -> list[Contract]:
+    """Every contract whose end lies within the warning period, soonest first."""
+    contracts = Contract.objects.filter(end_date__gte=today).select_related(
+        "municipality", "region"
+    )
+    return sorted((c for c in contracts if c.expires_soon(today)), key=lambda c: c.end_date)
