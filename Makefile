@@ -11,7 +11,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 # Tests run with DEBUG off, as in production; they need a key, not a secret one.
 TEST_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key-0123456789abcdefghijklmnopqrstuv}
 
-.PHONY: help install install-browser run serve test test-browser lint format check-deploy \
+.PHONY: help install install-browser run serve totp test test-browser lint format check-deploy \
         worker beat stop-db messages bench clean
 
 help:
@@ -21,6 +21,7 @@ help:
 	@echo "make worker|beat   Celery worker / beat (needs REDIS_URL)"
 	@echo "make lint|format   ruff"
 	@echo "make bench         the benchmarks in bench/"
+	@echo "make totp EMAIL=...  current two-factor code of a demo account"
 	@echo "make stop-db       stop the embedded PostgreSQL under var/"
 
 $(UV):
@@ -45,6 +46,9 @@ run: install
 	DEBUG=1 $(MANAGE) migrate --no-input
 	DEBUG=1 $(MANAGE) seed_demo
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
+
+totp:
+	@DEBUG=1 $(MANAGE) demo_totp $(EMAIL)
 
 serve:
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000

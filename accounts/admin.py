@@ -15,7 +15,15 @@ from accounts.services import user_invitation_resend, user_invite
 
 @admin.register(User)
 class UserAdmin(admin.ModelAdmin):
-    list_display = ["email", "first_name", "last_name", "roles", "is_staff", "is_active", "last_login"]
+    list_display = [
+        "email",
+        "first_name",
+        "last_name",
+        "roles",
+        "is_staff",
+        "is_active",
+        "last_login",
+    ]
     list_filter = ["groups", "is_staff", "is_active"]
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
@@ -54,7 +62,9 @@ class UserAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
-            path("invite/", self.admin_site.admin_view(self.invite_view), name="accounts_user_invite"),
+            path(
+                "invite/", self.admin_site.admin_view(self.invite_view), name="accounts_user_invite"
+            ),
             *super().get_urls(),
         ]
 
@@ -99,7 +109,9 @@ class UserAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, error.messages[0], messages.WARNING)
             else:
-                self.message_user(request, _("Invitation sent to %(email)s.") % {"email": user.email})
+                self.message_user(
+                    request, _("Invitation sent to %(email)s.") % {"email": user.email}
+                )
 
 
 admin.site.unregister(Group)

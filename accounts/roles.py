@@ -73,8 +73,10 @@ def is_treasurer(user) -> bool:
 
 
 def is_back_office(user) -> bool:
-    return user.is_authenticated and user.is_staff and (
-        user.is_superuser or Role.BACK_OFFICE in user_roles(user)
+    return (
+        user.is_authenticated
+        and user.is_staff
+        and (user.is_superuser or Role.BACK_OFFICE in user_roles(user))
     )
 
 

@@ -23,7 +23,10 @@ def user_invitation_link(*, user: User) -> str:
     """A one-time link to set a first password (allauth's password-reset-from-key view)."""
     path = reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
     return settings.SITE_URL.rstrip("/") + path
 
@@ -56,7 +59,9 @@ def user_invite(
             {"municipalities": _("A coordinator needs at least one municipality.")}
         )
     if role != Role.COORDINATOR and municipalities:
-        raise ValidationError({"municipalities": _("Only coordinators are linked to municipalities.")})
+        raise ValidationError(
+            {"municipalities": _("Only coordinators are linked to municipalities.")}
+        )
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this e-mail address already exists.")})
 

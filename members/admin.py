@@ -89,7 +89,9 @@ class ContractForm(forms.ModelForm):
         data = super().clean()
         region = data.get("region")
         outside = [
-            m for m in data.get("covered_municipalities") or [] if region and m.region_id != region.pk
+            m
+            for m in data.get("covered_municipalities") or []
+            if region and m.region_id != region.pk
         ]
         if outside:
             self.add_error(

@@ -112,7 +112,10 @@ class Membership(models.Model):
             ExclusionConstraint(
                 name="membership_no_overlap",
                 expressions=[
-                    (DateRange("start_date", "end_date", models.Value("[]")), RangeOperators.OVERLAPS),
+                    (
+                        DateRange("start_date", "end_date", models.Value("[]")),
+                        RangeOperators.OVERLAPS,
+                    ),
                     ("municipality", RangeOperators.EQUAL),
                 ],
                 violation_error_message=_(
@@ -185,7 +188,9 @@ class Contract(models.Model):
         null=True,
         blank=True,
         validators=PERCENTAGE_VALIDATORS,
-        help_text=_("Execution contract only: the operator's fee as a percentage of gross revenue."),
+        help_text=_(
+            "Execution contract only: the operator's fee as a percentage of gross revenue."
+        ),
     )
     signed_document = models.FileField(
         _("signed document"),
@@ -268,7 +273,10 @@ class PremiumCap(models.Model):
 
     valid_from = models.DateField(_("in force from"), unique=True)
     amount = models.DecimalField(
-        _("annual cap"), max_digits=14, decimal_places=2, validators=[MinValueValidator(Decimal("0.01"))]
+        _("annual cap"),
+        max_digits=14,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
     )
 
     class Meta:

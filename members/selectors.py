@@ -119,9 +119,7 @@ def framework_in_force(*, municipality: Municipality | None, on: datetime.date) 
         raise FrameworkNotInForce(
             _("No annual premium cap is in force on %(date)s.") % {"date": f"{on:%d-%m-%Y}"}
         )
-    local = (
-        local_framework_in_force(municipality=municipality, on=on) if municipality else None
-    )
+    local = local_framework_in_force(municipality=municipality, on=on) if municipality else None
     contract = execution_contract_in_force(on=on)
 
     values = {
@@ -180,7 +178,9 @@ def membership_current(*, municipality: Municipality, on: datetime.date) -> Memb
     """The membership covering the date, else the most recent one."""
     memberships = list(municipality.memberships.all())
     for membership in memberships:
-        if membership.start_date <= on and (membership.end_date is None or on <= membership.end_date):
+        if membership.start_date <= on and (
+            membership.end_date is None or on <= membership.end_date
+        ):
             return membership
     return memberships[0] if memberships else None
 

@@ -31,9 +31,13 @@ def framework_local_errors(*, framework: Framework) -> dict[str, str]:
         too_loose = local_value < general_value if rule == AT_LEAST else local_value > general_value
         if too_loose:
             template = (
-                _("At least %(value)s: the general framework in force from %(date)s sets this minimum.")
+                _(
+                    "At least %(value)s: the general framework in force from %(date)s sets this minimum."
+                )
                 if rule == AT_LEAST
-                else _("At most %(value)s: the general framework in force from %(date)s sets this maximum.")
+                else _(
+                    "At most %(value)s: the general framework in force from %(date)s sets this maximum."
+                )
             )
             errors[field] = template % {
                 "value": formats.localize(general_value, use_l10n=True),
@@ -67,7 +71,10 @@ def framework_save(*, framework: Framework, actor, today: datetime.date | None =
     today = today or timezone.localdate()
     if framework.pk is not None:
         _refuse_if_in_force(framework=framework, today=today)
-    errors = {**framework_local_errors(framework=framework), **_payout_moment_errors(framework=framework)}
+    errors = {
+        **framework_local_errors(framework=framework),
+        **_payout_moment_errors(framework=framework),
+    }
     if errors:
         raise ValidationError(errors)
     return model_save_audited(obj=framework, actor=actor, action_prefix="framework")

@@ -10,7 +10,9 @@ def validate_cbs_code(value: str) -> None:
     """A CBS municipality code: 'GM' followed by four digits, e.g. GM0014 (Groningen)."""
     if not re.fullmatch(CBS_CODE_PATTERN, value or ""):
         raise ValidationError(
-            _("%(value)s is not a CBS municipality code: expected GM followed by four digits, e.g. GM0014."),
+            _(
+                "%(value)s is not a CBS municipality code: expected GM followed by four digits, e.g. GM0014."
+            ),
             code="invalid_cbs_code",
             params={"value": value},
         )

@@ -115,7 +115,10 @@ def members_overview(request):
     """NVSI-wide: every member municipality, its membership and contracts about to end."""
     today = timezone.localdate()
     municipalities = municipality_list_for_user(user=request.user).prefetch_related("memberships")
-    rows = [{"municipality": m, "membership": membership_current(municipality=m, on=today)} for m in municipalities]
+    rows = [
+        {"municipality": m, "membership": membership_current(municipality=m, on=today)}
+        for m in municipalities
+    ]
     return render(
         request,
         "members/overview.html",
@@ -123,6 +126,8 @@ def members_overview(request):
             "rows": rows,
             "today": today,
             "expiring": contract_list_expiring(today=today),
-            "active_count": sum(1 for r in rows if r["membership"] and r["membership"].is_active_on(today)),
+            "active_count": sum(
+                1 for r in rows if r["membership"] and r["membership"].is_active_on(today)
+            ),
         },
     )

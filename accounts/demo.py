@@ -1,0 +1,51 @@
+"""Demo users, one per role (and a second coordinator to show scoping)."""
+
+import base64
+import hashlib
+
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from accounts.roles import Role, roles_sync
+
+DEMO_PASSWORD = "Flextensie-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
+
+DEMO_USERS = [
+    # email, first name, last name, role, municipalities (CBS codes)
+    ("coordinator@demo.nvsi.nl", "Carla", "de Coördinator", Role.COORDINATOR, ["GM0014", "GM1952"]),
+    ("coordinator.drenthe@demo.nvsi.nl", "Dirk", "Drenth", Role.COORDINATOR, ["GM0106", "GM0114"]),
+    ("backoffice@demo.nvsi.nl", "Bram", "Backoffice", Role.BACK_OFFICE, []),
+    ("treasurer@demo.nvsi.nl", "Petra", "Penningmeester", Role.TREASURER, []),
+]
+
+
+def demo_totp_secret(email: str) -> str:
+    """A fixed TOTP secret per demo account, so `manage.py demo_totp` can show the code."""
+    digest = hashlib.sha256(f"nvsi-demo-totp:{email}".encode()).digest()[:20]
+    return base64.b32encode(digest).decode()
+
+
+def seed_users(*, municipalities: dict) -> list[tuple[str, str]]:
+    roles_sync()
+    created = []
+    for email, first, last, role, codes in DEMO_USERS:
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
+        user.first_name, user.last_name = first, last
+        user.is_staff = role == Role.BACK_OFFICE
+        user.save(update_fields=["first_name", "last_name", "is_staff"])
+        user.groups.set([Group.objects.get(name=role.value)])
+        for code in codes:
+            municipalities[code].coordinators.add(user)
+        if (
+            role in (Role.BACK_OFFICE, Role.TREASURER)
+            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+        ):
+            TOTP.activate(user, demo_totp_secret(email))
+            RecoveryCodes.activate(user)
+        created.append((role.label, email))
+    return created
