@@ -1,0 +1,66 @@
+"""How fast is "the framework in force for municipality M on date D"?
+
+Every money calculation asks it. Measured against a floor: one hand-written SQL statement
+that fetches the same rows (general version, local version, cap, execution contract).
+"""
+
+import datetime
+import random
+
+from _setup import best_of, django_setup, report
+
+django_setup()
+
+from django.db import connection
+from django.utils import timezone
+
+from members.demo import seed_members
+from members.models import Municipality
+from members.selectors import framework_in_force
+
+FLOOR_SQL = """
+SELECT
+  (SELECT id FROM members_framework WHERE scope = 'general' AND valid_from <= %(d)s
+   ORDER BY valid_from DESC LIMIT 1),
+  (SELECT id FROM members_framework WHERE scope = 'local' AND municipality_id = %(m)s
+   AND valid_from <= %(d)s ORDER BY valid_from DESC LIMIT 1),
+  (SELECT id FROM members_premiumcap WHERE valid_from <= %(d)s ORDER BY valid_from DESC LIMIT 1),
+  (SELECT id FROM members_contract WHERE kind = 'execution' AND start_date <= %(d)s
+   AND (end_date IS NULL OR end_date >= %(d)s) LIMIT 1)
+"""
+
+LOOKUPS = 2000
+
+
+def main() -> None:
+    seed_members(today=timezone.localdate())
+    rng = random.Random(42)
+    municipalities = list(Municipality.objects.all())
+    start = datetime.date(2025, 1, 1)
+    asks = [
+        (rng.choice(municipalities), start + datetime.timedelta(days=rng.randrange(700)))
+        for _ in range(LOOKUPS)
+    ]
+
+    def portal():
+        for municipality, day in asks:
+            framework_in_force(municipality=municipality, on=day)
+
+    def floor():
+        with connection.cursor() as cursor:
+            for municipality, day in asks:
+                cursor.execute(FLOOR_SQL, {"d": day, "m": municipality.pk})
+                cursor.fetchone()
+
+    floor()  # warm the connection and the plan cache
+    report(
+        "framework_in_force",
+        seconds=best_of(portal, repeat=3),
+        floor_seconds=best_of(floor, repeat=3),
+        unit="lookups",
+        count=LOOKUPS,
+    )
+
+
+if __name__ == "__main__":
+    main()
