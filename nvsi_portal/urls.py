@@ -8,5 +8,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    path("media/<path:path>", core_views.media_for_back_office, name="media"),
     path("", include("members.urls")),
 ]
