@@ -59,7 +59,8 @@ def totp_secret_on_page(page) -> str:
     """The secret the enrolment page shows beside the QR code, for typing into an app."""
     field = page.locator("#authenticator_secret")
     if field.count():
-        return field.first.input_value().strip()
+        shown = field.first.evaluate("e => ('value' in e && e.value) || e.textContent")
+        return re.sub(r"\s", "", shown)
     found = re.search(r"secret=([A-Z2-7]{16,})", page.content()) or re.search(
         r"\b([A-Z2-7]{32})\b", page.inner_text("body")
     )
