@@ -24,6 +24,8 @@ def _test_settings(settings, tmp_path):
         **django_settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
     # Uploaded contracts land in a directory of the test's own.
     settings.MEDIA_ROOT = tmp_path / "media"
     # A fast hasher: the suite creates many users; hashing strength is Django's concern.
