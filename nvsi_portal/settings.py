@@ -225,6 +225,41 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 CONTRACT_EXPIRY_WARNING_DAYS = env.int("CONTRACT_EXPIRY_WARNING_DAYS", default=90)
 
+# The key that encrypts citizen service numbers (BSN) at rest: a Fernet key, i.e. 32 bytes in
+# url-safe base64 (`python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`). It also keys the HMAC that finds a BSN without
+# decrypting. Required when DEBUG is off. Without it, DEBUG (or a test run, whose SECRET_KEY
+# starts with "insecure-") derives a fixed key from SECRET_KEY: never for real data. Changing
+# the key makes every stored BSN unreadable.
+BSN_ENCRYPTION_KEY = env.str("BSN_ENCRYPTION_KEY", default="")
+
+
+def _bsn_key_checked(key: str) -> str:
+    import base64
+    import binascii
+    import hashlib
+
+    if not key:
+        if not (DEBUG or SECRET_KEY.startswith("insecure-")):
+            raise ImproperlyConfigured(
+                "BSN_ENCRYPTION_KEY must be set when DEBUG is off: a Fernet key (32 bytes, "
+                "url-safe base64) that encrypts citizen service numbers at rest."
+            )
+        digest = hashlib.sha256(b"nvsi-bsn-development-key:" + SECRET_KEY.encode()).digest()
+        return base64.urlsafe_b64encode(digest).decode()
+    try:
+        length = len(base64.urlsafe_b64decode(key.encode()))
+    except (binascii.Error, ValueError):
+        length = 0
+    if length != 32:
+        raise ImproperlyConfigured(
+            "BSN_ENCRYPTION_KEY is not a Fernet key: it must be 32 bytes in url-safe base64."
+        )
+    return key
+
+
+BSN_ENCRYPTION_KEY = _bsn_key_checked(BSN_ENCRYPTION_KEY)
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOGGING = {

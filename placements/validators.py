@@ -1,0 +1,70 @@
+"""Validation and normalisation of the identifiers a placement carries: BSN, IBAN, KvK, VAT.
+
+Each `*_normalise` returns the compact stored form or raises ValidationError; the
+`validate_*` functions are the model-field validators built on them.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum import exceptions as stdnum_exceptions
+from stdnum.eu import vat as eu_vat
+from stdnum.nl import bsn as nl_bsn
+
+KVK_PATTERN = r"^[0-9]{8}$"
+
+
+def bsn_normalise(value: str) -> str:
+    """Nine digits passing the 11-proof; spaces, dots and dashes are dropped."""
+    try:
+        return nl_bsn.validate(value)
+    except stdnum_exceptions.ValidationError as error:
+        raise ValidationError(
+            _("This is not a valid BSN (nine digits passing the 11-proof)."), code="invalid_bsn"
+        ) from error
+
+
+def iban_normalise(value: str) -> str:
+    """The IBAN in compact form (no spaces, upper case), checksum and length checked."""
+    try:
+        return IBAN(value).compact
+    except SchwiftyException as error:
+        raise ValidationError(_("This is not a valid IBAN."), code="invalid_iban") from error
+
+
+def kvk_normalise(value: str) -> str:
+    """A Chamber of Commerce (KvK) number: exactly eight digits."""
+    compact = re.sub(r"[\s.\-]", "", value or "")
+    if not re.fullmatch(KVK_PATTERN, compact):
+        raise ValidationError(_("A KvK number has exactly eight digits."), code="invalid_kvk")
+    return compact
+
+
+def vat_normalise(value: str) -> str:
+    """An EU VAT identification number (e.g. NL123456782B01), checksum checked."""
+    try:
+        return eu_vat.validate(value)
+    except stdnum_exceptions.ValidationError as error:
+        raise ValidationError(
+            _("This is not a valid VAT identification number."), code="invalid_vat"
+        ) from error
+
+
+def validate_iban(value: str) -> None:
+    if value and iban_normalise(value) != value:
+        raise ValidationError(_("Store the IBAN in compact form."), code="iban_not_compact")
+
+
+def validate_kvk(value: str) -> None:
+    if kvk_normalise(value) != value:
+        raise ValidationError(_("A KvK number has exactly eight digits."), code="invalid_kvk")
+
+
+def validate_vat(value: str) -> None:
+    if value and vat_normalise(value) != value:
+        raise ValidationError(
+            _("Store the VAT identification number in compact form."), code="vat_not_compact"
+        )
