@@ -113,6 +113,11 @@ def _date(value: datetime.date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
+def _field_error(field: str, message: str, *, code: str) -> ValidationError:
+    """A ValidationError on one field that keeps its code (a dict of plain strings drops it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _require_decimal(value: Any, *, field: str) -> Decimal:
     if isinstance(value, float):
         raise TypeError(f"{field} must be a Decimal, not a float.")
@@ -377,15 +382,12 @@ def _apply_terms(assignment: Assignment) -> None:
     if assignment.hourly_rate is None:
         assignment.hourly_rate = terms.client_hourly_rate_min
     if assignment.hourly_rate < terms.client_hourly_rate_min:
-        raise ValidationError(
-            {
-                "hourly_rate": _(
-                    "At least %(minimum)s: the minimum client hourly rate in force on %(date)s."
-                )
-                % {
-                    "minimum": formats.localize(terms.client_hourly_rate_min, use_l10n=True),
-                    "date": _date(assignment.start_date),
-                }
+        raise _field_error(
+            "hourly_rate",
+            _("At least %(minimum)s: the minimum client hourly rate in force on %(date)s.")
+            % {
+                "minimum": formats.localize(terms.client_hourly_rate_min, use_l10n=True),
+                "date": _date(assignment.start_date),
             },
             code="rate_below_minimum",
         )
@@ -531,12 +533,9 @@ def displacement_check_record(
 def _sign_off(assignment: Assignment, *, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(
-            {
-                "sign_off_reason": _(
-                    "Give the reason for signing off this large-or-long assignment."
-                )
-            },
+        raise _field_error(
+            "sign_off_reason",
+            _("Give the reason for signing off this large-or-long assignment."),
             code="sign_off_reason_required",
         )
     assignment.sign_off_by = actor
@@ -625,8 +624,8 @@ def assignment_reject(*, assignment: Assignment, actor, reason: str) -> Assignme
     )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(
-            {"rejection_reason": _("A rejection needs a reason.")}, code="reason_required"
+        raise _field_error(
+            "rejection_reason", _("A rejection needs a reason."), code="reason_required"
         )
     assignment.rejection_reason = reason
     assignment.decided_by = actor
@@ -725,13 +724,10 @@ def _check_time_entry(entry: TimeEntry, *, assignment: Assignment) -> None:
         .aggregate(total=Sum("hours"))["total"]
     ) or Decimal("0")
     if other_hours + entry.hours > MAX_HOURS_PER_DAY:
-        raise ValidationError(
-            {
-                "hours": _(
-                    "The candidate already has %(other)s hours on %(date)s: together more than 24."
-                )
-                % {"other": formats.localize(other_hours), "date": _date(entry.work_date)}
-            },
+        raise _field_error(
+            "hours",
+            _("The candidate already has %(other)s hours on %(date)s: together more than 24.")
+            % {"other": formats.localize(other_hours), "date": _date(entry.work_date)},
             code="day_over_24",
         )
 

@@ -1,0 +1,194 @@
+"""Hours: 0 < hours <= 24 with two decimals, at most 24 per candidate per day, only on an
+approved or active assignment within its dates, approved in bulk, locked once invoiced."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from core.models import AuditEvent
+from placements.models import Assignment, TimeEntry
+from placements.services import (
+    time_entries_approve,
+    time_entry_create,
+    time_entry_delete,
+    time_entry_update,
+)
+from tests.placements.factories import AssignmentFactory, CandidateFactory, TimeEntryFactory
+
+DAY = datetime.date(2026, 3, 10)
+
+
+@pytest.fixture
+def assignment(town, framework):
+    return AssignmentFactory(candidate=CandidateFactory(municipality=town), active=True)
+
+
+def _enter(assignment, actor, hours, day=DAY):
+    return time_entry_create(assignment=assignment, actor=actor, work_date=day, hours=hours)
+
+
+def test_entry_created_and_audited(assignment, back_office_user):
+    entry = _enter(assignment, back_office_user, Decimal("7.50"))
+    assert (entry.status, entry.hours, entry.entered_by) == (
+        TimeEntry.Status.ENTERED,
+        Decimal("7.50"),
+        back_office_user,
+    )
+    assert AuditEvent.objects.filter(action="time_entry.create").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        (Decimal("0"), "more than 0"),
+        (Decimal("-1.00"), "more than 0"),
+        (Decimal("24.01"), "At most 24"),
+        (Decimal("25"), "At most 24"),
+        (Decimal("7.555"), "two decimals"),
+        ("NaN", "as a number"),
+        ("acht", "as a number"),
+    ],
+)
+def test_hours_out_of_range_refused(assignment, back_office_user, hours, message):
+    with pytest.raises(ValidationError) as error:
+        _enter(assignment, back_office_user, hours)
+    assert message in error.value.message_dict["hours"][0]
+    assert not TimeEntry.objects.exists()
+
+
+def test_twenty_four_allowed_and_float_refused(assignment, back_office_user):
+    assert _enter(assignment, back_office_user, Decimal("24")).hours == Decimal("24.00")
+    with pytest.raises(TypeError):
+        _enter(assignment, back_office_user, 8.0, day=DAY + datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    "day", [datetime.date(2026, 3, 1), datetime.date(2026, 5, 30), datetime.date(2027, 1, 1)]
+)
+def test_outside_the_assignment_refused(assignment, back_office_user, day):
+    with pytest.raises(ValidationError) as error:
+        _enter(assignment, back_office_user, Decimal("8"), day=day)
+    assert "outside the assignment" in error.value.message_dict["work_date"][0]
+
+
+def test_first_and_last_day_allowed(assignment, back_office_user):
+    _enter(assignment, back_office_user, Decimal("8"), day=assignment.start_date)
+    _enter(assignment, back_office_user, Decimal("8"), day=assignment.end_date)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [
+        Assignment.Status.REQUESTED,
+        Assignment.Status.REJECTED,
+        Assignment.Status.ENDED,
+    ],
+)
+def test_only_on_approved_or_active_assignment(town, framework, back_office_user, status):
+    assignment = AssignmentFactory(
+        candidate=CandidateFactory(municipality=town),
+        status=status,
+        rejection_reason="r" if status == Assignment.Status.REJECTED else "",
+    )
+    with pytest.raises(ValidationError) as error:
+        _enter(assignment, back_office_user, Decimal("8"))
+    assert error.value.code == "assignment_not_open"
+
+
+def test_approved_assignment_takes_hours(town, framework, back_office_user):
+    assignment = AssignmentFactory(candidate=CandidateFactory(municipality=town), approved=True)
+    assert _enter(assignment, back_office_user, Decimal("8")).pk
+
+
+def test_one_entry_per_assignment_per_day(assignment, back_office_user):
+    _enter(assignment, back_office_user, Decimal("4"))
+    with pytest.raises(ValidationError, match="already has hours on this date"):
+        _enter(assignment, back_office_user, Decimal("4"))
+
+
+def test_day_total_over_24_across_two_assignments_refused(assignment, back_office_user):
+    second = AssignmentFactory(candidate=assignment.candidate, active=True)
+    _enter(assignment, back_office_user, Decimal("16"))
+    with pytest.raises(ValidationError) as error:
+        _enter(second, back_office_user, Decimal("8.01"))
+    assert error.value.error_dict["hours"][0].code == "day_over_24"
+    assert "already has 16" in error.value.message_dict["hours"][0]
+    assert _enter(second, back_office_user, Decimal("8")).pk  # exactly 24 is allowed
+
+
+def test_other_candidates_hours_do_not_count(assignment, back_office_user, town):
+    other = AssignmentFactory(candidate=CandidateFactory(municipality=town), active=True)
+    _enter(assignment, back_office_user, Decimal("16"))
+    assert _enter(other, back_office_user, Decimal("16")).pk
+
+
+def test_update_checks_the_day_total_without_itself(assignment, back_office_user):
+    entry = _enter(assignment, back_office_user, Decimal("20"))
+    entry = time_entry_update(entry=entry, actor=back_office_user, hours=Decimal("24"))
+    assert entry.hours == Decimal("24")
+    with pytest.raises(ValidationError):
+        time_entry_update(entry=entry, actor=back_office_user, hours=Decimal("24.5"))
+
+
+def test_update_of_approved_entry_needs_approval_again(assignment, back_office_user):
+    entry = _enter(assignment, back_office_user, Decimal("8"))
+    assert time_entries_approve(entries=[entry], actor=back_office_user) == 1
+    entry = time_entry_update(entry=entry, actor=back_office_user, hours=Decimal("6"))
+    assert (entry.status, entry.approved_at) == (TimeEntry.Status.ENTERED, None)
+
+
+def test_invoiced_entry_locked(assignment, back_office_user):
+    entry = TimeEntryFactory(
+        assignment=assignment,
+        status=TimeEntry.Status.INVOICED,
+        approved_at=datetime.datetime(2026, 4, 1, tzinfo=datetime.UTC),
+    )
+    with pytest.raises(ValidationError) as error:
+        time_entry_update(entry=entry, actor=back_office_user, hours=Decimal("6"))
+    assert error.value.code == "invoiced_locked"
+    with pytest.raises(ValidationError):
+        time_entry_delete(entry=entry, actor=back_office_user)
+    assert time_entries_approve(entries=[entry], actor=back_office_user) == 0
+    entry.refresh_from_db()
+    assert (entry.hours, entry.status) == (Decimal("8.00"), TimeEntry.Status.INVOICED)
+
+
+def test_delete_entered_entry(assignment, back_office_user):
+    entry = _enter(assignment, back_office_user, Decimal("8"))
+    time_entry_delete(entry=entry, actor=back_office_user)
+    assert not TimeEntry.objects.exists()
+    assert AuditEvent.objects.filter(action="time_entry.delete").exists()
+
+
+def test_bulk_approve(assignment, back_office_user):
+    entries = [
+        _enter(assignment, back_office_user, Decimal("8"), day=DAY + datetime.timedelta(days=n))
+        for n in range(5)
+    ]
+    time_entries_approve(entries=entries[:2], actor=back_office_user)
+    count = time_entries_approve(
+        entries=TimeEntry.objects.filter(assignment=assignment), actor=back_office_user
+    )
+    assert count == 3  # the two already approved are left alone
+    assert set(TimeEntry.objects.values_list("status", flat=True)) == {"approved"}
+    assert set(TimeEntry.objects.values_list("approved_by", flat=True)) == {back_office_user.pk}
+    events = AuditEvent.objects.filter(action="time_entry.approve").order_by("id")
+    assert [e.summary for e in events] == [
+        "2 time entries approved.",
+        "3 time entries approved.",
+    ]
+
+
+@pytest.mark.parametrize("hours", [Decimal("0"), Decimal("24.01"), Decimal("-2")])
+def test_database_refuses_hours_out_of_range(assignment, hours):
+    with pytest.raises(IntegrityError):
+        TimeEntryFactory(assignment=assignment, hours=hours)
+
+
+def test_database_refuses_two_entries_per_day(assignment):
+    TimeEntryFactory(assignment=assignment, work_date=DAY)
+    with pytest.raises(IntegrityError):
+        TimeEntryFactory(assignment=assignment, work_date=DAY)
