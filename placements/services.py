@@ -224,14 +224,31 @@ def _apply_candidate_fields(candidate: Candidate, fields: dict[str, Any]) -> Non
         candidate.left_for_work_on = None
 
 
+def _apply_candidate_changes(
+    candidate: Candidate, *, fields: dict[str, Any], bsn: str | None
+) -> None:
+    """Apply fields and BSN, reporting the IBAN and BSN errors together."""
+    errors: dict[str, list] = {}
+    try:
+        _apply_candidate_fields(candidate, fields)
+    except ValidationError as error:
+        errors.update(error.error_dict)
+    if bsn is not None:
+        try:
+            _apply_bsn(candidate, bsn)
+        except ValidationError as error:
+            errors.update(error.error_dict)
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def candidate_create(
     *, actor, municipality: Municipality, bsn: str = "", **fields: Any
 ) -> Candidate:
     """Register a candidate. `fields`: client number, names, birth date, IBAN, status, ..."""
     candidate = Candidate(municipality=municipality)
-    _apply_candidate_fields(candidate, fields)
-    _apply_bsn(candidate, bsn)
+    _apply_candidate_changes(candidate, fields=fields, bsn=bsn)
     candidate.full_clean()
     candidate.save()
     audit_record(
@@ -247,9 +264,7 @@ def candidate_update(
     """Change a candidate. `bsn`: None leaves it, "" removes it, a number replaces it."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     before = _candidate_snapshot(candidate)
-    _apply_candidate_fields(candidate, fields)
-    if bsn is not None:
-        _apply_bsn(candidate, bsn)
+    _apply_candidate_changes(candidate, fields=fields, bsn=bsn)
     candidate.full_clean()
     candidate.save()
     audit_record(
