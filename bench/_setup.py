@@ -10,7 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nvsi_portal.settings")
 os.environ.setdefault(
-    "SECRET_KEY", "benchmark-only-key-not-secret"
+    "SECRET_KEY", "insecure-benchmark-only-key"
 )  # DEBUG stays off, as in production
 
 
