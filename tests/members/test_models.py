@@ -25,6 +25,11 @@ def _refused_by_database(**kwargs):
         kwargs.pop("factory")(**kwargs)
 
 
+def _violation_message(model, name: str) -> str:
+    constraint = next(c for c in model._meta.constraints if c.name == name)
+    return constraint.get_violation_error_message()
+
+
 # --- CBS codes --------------------------------------------------------------------------------
 
 
@@ -97,7 +102,7 @@ def test_membership_overlap_reported_by_validation(municipality):
     )
     with pytest.raises(ValidationError) as error:
         membership.full_clean()
-    assert "overlaps another membership" in str(error.value)
+    assert error.value.messages == [_violation_message(Membership, "membership_no_overlap")]
 
 
 @pytest.mark.django_db
@@ -204,7 +209,7 @@ def test_second_execution_contract_reported_by_validation():
     contract = ContractFactory.build(execution=True)
     with pytest.raises(ValidationError) as error:
         contract.full_clean()
-    assert "already an execution contract" in str(error.value)
+    assert error.value.messages == [_violation_message(Contract, "contract_single_execution")]
 
 
 TODAY = D(2026, 3, 1)
