@@ -5,6 +5,7 @@ Run them with `make test-browser` (which installs Chromium with the Debian packa
 """
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -40,6 +41,15 @@ HTTP_SETTINGS = {
 }
 
 
+def pytest_collection_modifyitems(items):
+    # Whitenoise warns when STATIC_ROOT does not exist (no collectstatic in tests); the live
+    # server serves static files from the app directories instead.
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.filterwarnings("ignore:No directory at:UserWarning"))
+
+
 @pytest.fixture(scope="session")
 def _no_ssl_redirect_at_start_up():
     overrides = override_settings(SECURE_SSL_REDIRECT=False)
@@ -63,6 +73,14 @@ def live_server(_no_ssl_redirect_at_start_up, live_server):
 def _plain_http_settings(settings):
     for name, value in HTTP_SETTINGS.items():
         setattr(settings, name, value)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """allauth counts sign-ins per IP in the cache; every test signs in from 127.0.0.1."""
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture(scope="session")
