@@ -9,7 +9,8 @@ MANAGE := $(PY) manage.py
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/django.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 # Tests run with DEBUG off, as in production; they need a key, not a secret one.
-TEST_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key-0123456789abcdefghijklmnopqrstuv}
+TEST_ENV := SECRET_KEY=$${SECRET_KEY:-insecure-test-only-key-0123456789abcdefghijklmnopqrstuv} \
+	BSN_ENCRYPTION_KEY=$${BSN_ENCRYPTION_KEY:-dGVzdC1vbmx5LWJzbi1rZXktMDEyMzQ1Njc4OWFiY2Q=}
 
 .PHONY: help install install-browser run serve totp test test-browser lint format check-deploy \
         worker beat stop-db messages bench clean
