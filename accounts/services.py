@@ -62,6 +62,11 @@ def user_invite(
         raise ValidationError(
             {"municipalities": _("Only coordinators are linked to municipalities.")}
         )
+    if role in (Role.BACK_OFFICE, Role.TREASURER) and not (actor and actor.is_superuser):
+        # Four eyes: the operator's staff must not create the treasurer who approves their work.
+        raise ValidationError(
+            {"role": _("Only an NVSI administrator invites back-office staff and treasurers.")}
+        )
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": _("An account with this e-mail address already exists.")})
 

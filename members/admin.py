@@ -15,7 +15,7 @@ from members.models import (
 from members.services import (
     contract_save,
     framework_delete,
-    framework_local_errors,
+    framework_errors,
     framework_save,
     membership_save,
     municipality_save,
@@ -155,7 +155,8 @@ class FrameworkForm(forms.ModelForm):
     def _post_clean(self):
         super()._post_clean()  # copies the values onto self.instance and validates the model
         if not self.errors:
-            for field, message in framework_local_errors(framework=self.instance).items():
+            errors = framework_errors(framework=self.instance, today=timezone.localdate())
+            for field, message in errors.items():
                 self.add_error(field if field in self.fields else None, message)
 
 

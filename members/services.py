@@ -65,16 +65,36 @@ def _refuse_if_in_force(*, framework: Framework, today: datetime.date) -> None:
         )
 
 
-@transaction.atomic
-def framework_save(*, framework: Framework, actor, today: datetime.date | None = None) -> Framework:
-    """Create a framework version, or change one that is not yet in force."""
-    today = today or timezone.localdate()
-    if framework.pk is not None:
-        _refuse_if_in_force(framework=framework, today=today)
-    errors = {
+def _start_date_errors(*, framework: Framework, today: datetime.date) -> dict[str, str]:
+    if framework.valid_from is None or framework.valid_from > today:
+        return {}
+    # A version starting today or earlier would change figures already computed.
+    first_allowed = formats.date_format(today + datetime.timedelta(days=1), "SHORT_DATE_FORMAT")
+    return {
+        "valid_from": _(
+            "A new version starts after today, so the history stays as it was: "
+            "choose %(date)s or later."
+        )
+        % {"date": first_allowed}
+    }
+
+
+def framework_errors(*, framework: Framework, today: datetime.date) -> dict[str, str]:
+    """Every rule a framework version must meet beyond its own fields, as field errors."""
+    return {
+        **_start_date_errors(framework=framework, today=today),
         **framework_local_errors(framework=framework),
         **_payout_moment_errors(framework=framework),
     }
+
+
+@transaction.atomic
+def framework_save(*, framework: Framework, actor, today: datetime.date | None = None) -> Framework:
+    """Create a version from a future date, or change one that is not yet in force."""
+    today = today or timezone.localdate()
+    if framework.pk is not None:
+        _refuse_if_in_force(framework=framework, today=today)
+    errors = framework_errors(framework=framework, today=today)
     if errors:
         raise ValidationError(errors)
     return model_save_audited(obj=framework, actor=actor, action_prefix="framework")

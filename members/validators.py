@@ -34,8 +34,11 @@ def validate_payout_moment(value: str) -> None:
 
 
 def validate_pdf_upload(file) -> None:
+    """A new upload must be a PDF within the size limit; stored files were checked on upload."""
     from django.conf import settings
 
+    if getattr(file, "_committed", False):
+        return
     if file.size > settings.SIGNED_DOCUMENT_MAX_BYTES:
         raise ValidationError(
             _("The file is %(size)s MB; at most %(max)s MB is accepted."),

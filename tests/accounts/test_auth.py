@@ -280,12 +280,25 @@ def test_invitation_link_lets_the_invitee_set_a_password(
 
 
 @pytest.mark.parametrize(("role", "is_staff"), [(Role.BACK_OFFICE, True), (Role.TREASURER, False)])
-def test_invitation_of_other_roles(role, is_staff, mailoutbox, django_capture_on_commit_callbacks):
+def test_invitation_of_money_roles_by_an_administrator(
+    role, is_staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin = UserFactory(is_staff=True, is_superuser=True)
     with django_capture_on_commit_callbacks(execute=True):
-        user = _invite(email="someone@nvsi.example.nl", role=role)
+        user = _invite(email="someone@nvsi.example.nl", role=role, actor=admin)
     assert user.is_staff is is_staff
     assert list(user.groups.values_list("name", flat=True)) == [role.value]
     assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("role", [Role.BACK_OFFICE, Role.TREASURER])
+def test_back_office_cannot_invite_money_roles(role, back_office, mailoutbox):
+    """Four eyes: operator staff must not create the treasurer who approves their work."""
+    with pytest.raises(ValidationError) as error:
+        _invite(email="someone@nvsi.example.nl", role=role, actor=back_office)
+    assert "role" in error.value.message_dict
+    assert not User.objects.filter(email="someone@nvsi.example.nl").exists()
+    assert mailoutbox == []
 
 
 @pytest.mark.parametrize(

@@ -261,12 +261,13 @@ def test_invalid_payout_moment_refused(general_versions, municipality, back_offi
 
 
 def test_admin_form_shows_error_on_the_field(general_versions, municipality, back_office_client):
+    starts = timezone.localdate() + datetime.timedelta(days=30)
     response = back_office_client.post(
         "/admin/members/framework/add/",
         {
             "scope": "local",
             "municipality": municipality.pk,
-            "valid_from": "01-01-2026",
+            "valid_from": f"{starts:%d-%m-%Y}",
             "client_hourly_rate_min": "14.00",
             "payout_moments": "",
         },
@@ -279,20 +280,42 @@ def test_admin_form_shows_error_on_the_field(general_versions, municipality, bac
 
 
 def test_admin_saves_a_stricter_local_version(general_versions, municipality, back_office_client):
+    starts = timezone.localdate() + datetime.timedelta(days=30)
     response = back_office_client.post(
         "/admin/members/framework/add/",
         {
             "scope": "local",
             "municipality": municipality.pk,
-            "valid_from": "01-01-2026",
+            "valid_from": f"{starts:%d-%m-%Y}",
             "client_hourly_rate_min": "15.25",
             "payout_moments": "12-31",
         },
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     local = Framework.objects.get(scope=Framework.Scope.LOCAL)
+    assert local.valid_from == starts
     assert local.client_hourly_rate_min == Decimal("15.25")
     assert local.payout_moments == ["12-31"]
+
+
+@pytest.mark.parametrize("days_from_today", [0, -1, -400])
+def test_admin_refuses_a_version_starting_today_or_earlier(
+    days_from_today, general_versions, municipality, back_office_client
+):
+    """History stays: a new version can only start after today; the error is on its field."""
+    starts = timezone.localdate() + datetime.timedelta(days=days_from_today)
+    response = back_office_client.post(
+        "/admin/members/framework/add/",
+        {
+            "scope": "local",
+            "municipality": municipality.pk,
+            "valid_from": f"{starts:%d-%m-%Y}",
+            "client_hourly_rate_min": "15.25",
+        },
+    )
+    assert response.status_code == 200
+    assert "valid_from" in response.context["adminform"].form.errors
+    assert not Framework.objects.filter(scope=Framework.Scope.LOCAL).exists()
 
 
 # --- History: a version in force never changes ------------------------------------------------

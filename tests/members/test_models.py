@@ -274,3 +274,17 @@ def test_signed_document_size_limit(settings):
     with pytest.raises(ValidationError) as error:
         contract.full_clean()
     assert [e.code for e in error.value.error_dict["signed_document"]] == ["file_too_large"]
+
+
+@pytest.mark.django_db
+def test_contract_with_a_stored_document_saves_even_if_the_file_is_gone():
+    """A stored document was checked on upload; editing the contract must not re-read it."""
+    contract = ContractFactory()
+    contract.signed_document = SimpleUploadedFile("contract.pdf", PDF, "application/pdf")
+    contract.full_clean()
+    contract.save()
+    contract.signed_document.storage.delete(contract.signed_document.name)
+    contract = Contract.objects.get(pk=contract.pk)
+    contract.notes = "Verlengd tot 2028"
+    contract.full_clean()
+    contract.save()
