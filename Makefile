@@ -36,9 +36,9 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	msgfmt --check-format -o $@ $<
 
-install: $(UV)
+install:
 	@scripts/install-system-packages
-	@$(MAKE) --no-print-directory $(VENV)/.synced $(MO_FILES)
+	@$(MAKE) --no-print-directory $(UV) $(VENV)/.synced $(MO_FILES)
 
 install-browser: install
 	@scripts/install-system-packages --browser

@@ -135,6 +135,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300  # seconds a sign-in counts as recent for sensitive steps
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NVSI-portaal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Invitation links are password-reset links; give the invitee a week.
@@ -201,6 +202,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
 X_FRAME_OPTIONS = "DENY"
+
+# --- Cache ------------------------------------------------------------------------------
+# Sign-in rate limits and used TOTP codes live here: shared through Redis when there is one,
+# so every gunicorn worker sees the same counts.
+
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_URL", default="")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # --- Celery -----------------------------------------------------------------------------
 # No broker configured: tasks run in-process, so a fresh checkout needs no Redis.

@@ -9,6 +9,7 @@ variant, as a real session would after the two-factor step.
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.roles import Role
@@ -30,6 +31,8 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # A fast hasher: the suite creates many users; hashing strength is Django's concern.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Sign-in rate limits and used TOTP codes live in the cache: each test starts clean.
+    cache.clear()
 
 
 def _client_for(user) -> Client:

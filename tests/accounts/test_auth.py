@@ -131,11 +131,7 @@ def test_money_roles_without_totp_are_sent_to_enrolment(request, role_fixture, p
 def test_money_roles_without_totp_may_enrol_and_sign_out(request, role_fixture):
     user = request.getfixturevalue(role_fixture)
     client = _log_in(user.email)
-    # allauth asks for the password again before a second factor is added: allowed too.
-    response = client.get(ACTIVATE_TOTP)
-    assert urlparse(response["Location"]).path == REAUTHENTICATE
-    response = client.post(response["Location"], {"password": PASSWORD})
-    assert response["Location"] == ACTIVATE_TOTP
+    # Just signed in: the enrolment page opens without asking for the password again.
     response = client.get(ACTIVATE_TOTP)
     assert response.status_code == 200
     assert "mfa.totp.secret" in client.session
@@ -145,9 +141,23 @@ def test_money_roles_without_totp_may_enrol_and_sign_out(request, role_fixture):
     assert _signed_in_as(client) is None
 
 
+def test_enrolment_long_after_sign_in_asks_for_the_password_again(treasurer, settings):
+    client = _log_in(treasurer.email)
+    session = client.session
+    records = session["account_authentication_methods"]
+    records[-1]["at"] -= settings.ACCOUNT_REAUTHENTICATION_TIMEOUT + 1
+    session["account_authentication_methods"] = records
+    session.save()
+    response = client.get(ACTIVATE_TOTP)
+    assert urlparse(response["Location"]).path == REAUTHENTICATE
+    # The reauthentication page is reachable before enrolment, and leads back to it.
+    response = client.post(response["Location"], {"password": PASSWORD})
+    assert response["Location"] == ACTIVATE_TOTP
+    assert client.get(ACTIVATE_TOTP).status_code == 200
+
+
 def test_enrolling_totp_opens_the_portal(treasurer):
     client = _log_in(treasurer.email)
-    client.post(REAUTHENTICATE, {"password": PASSWORD})
     client.get(ACTIVATE_TOTP)
     secret = client.session["mfa.totp.secret"]
     assert client.get("/leden/")["Location"] == ACTIVATE_TOTP
