@@ -2,10 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office, is_treasurer
 from core.decorators import role_required
-from members.models import Framework
 from members.selectors import (
     LOCAL_FIELDS,
     FrameworkNotInForce,
@@ -17,19 +17,20 @@ from members.selectors import (
     municipality_list_for_user,
 )
 
+# The rows of the "framework in force" table, in order, with their labels.
 FRAMEWORK_ROWS = [
-    "client_hourly_rate_min",
-    "premium_per_hour",
-    "payout_moments",
-    "annual_premium_cap",
-    "operator_fee_percentage",
-    "contribution_percentage",
-    "contribution_operator_percentage",
-    "contribution_municipality_percentage",
-    "vat_percentage",
-    "long_after_weeks",
-    "large_hours_per_week",
-    "large_concurrent_candidates",
+    ("client_hourly_rate_min", _("Minimum client hourly rate")),
+    ("premium_per_hour", _("Premium per worked hour")),
+    ("payout_moments", _("Payout moments (day-month)")),
+    ("annual_premium_cap", _("Annual premium cap")),
+    ("operator_fee_percentage", _("Operator fee (%)")),
+    ("contribution_percentage", _("NVSI contribution (%)")),
+    ("contribution_operator_percentage", _("Contribution borne by the operator (%)")),
+    ("contribution_municipality_percentage", _("Contribution borne by the municipality (%)")),
+    ("vat_percentage", _("VAT on client invoices (%)")),
+    ("long_after_weeks", _("Long: longer than (weeks)")),
+    ("large_hours_per_week", _("Large: more than (hours a week)")),
+    ("large_concurrent_candidates", _("Large: concurrent candidates at one client (at least)")),
 ]
 
 
@@ -43,28 +44,23 @@ def my_municipalities(request):
 
 
 def _framework_rows(terms):
-    """(label, general value, local value or None, value in force, kind) for the comparison table."""
-    rows = []
-    for field in FRAMEWORK_ROWS:
-        model_field = next((f for f in Framework._meta.fields if f.name == field), None)
-        if field == "annual_premium_cap":
-            general_value = terms.annual_premium_cap
-        elif field == "contribution_municipality_percentage":
-            general_value = terms.general.contribution_municipality_percentage
-        else:
-            general_value = getattr(terms.general, field)
-        local_value = getattr(terms.local, field, None) if field in LOCAL_FIELDS else None
-        rows.append(
-            {
-                "field": field,
-                "label": model_field.verbose_name if model_field else None,
-                "general": general_value,
-                "local": local_value,
-                "in_force": getattr(terms, field),
-                "source": terms.source_of(field),
-            }
-        )
-    return rows
+    """One row per term: general value, local value (where a municipality may set it), in force."""
+    general_values = {
+        "annual_premium_cap": terms.annual_premium_cap,
+        "contribution_municipality_percentage": terms.general.contribution_municipality_percentage,
+    }
+    return [
+        {
+            "field": field,
+            "label": label,
+            "general": general_values.get(field, getattr(terms.general, field, None)),
+            "local_allowed": field in LOCAL_FIELDS,
+            "local": getattr(terms.local, field, None) if field in LOCAL_FIELDS else None,
+            "in_force": getattr(terms, field),
+            "source": "statute" if field == "annual_premium_cap" else terms.source_of(field),
+        }
+        for field, label in FRAMEWORK_ROWS
+    ]
 
 
 @login_required
@@ -125,7 +121,10 @@ def members_overview(request):
         {
             "rows": rows,
             "today": today,
-            "expiring": contract_list_expiring(today=today),
+            "expiring": [
+                {"contract": c, "days": c.days_until_end(today)}
+                for c in contract_list_expiring(today=today)
+            ],
             "active_count": sum(
                 1 for r in rows if r["membership"] and r["membership"].is_active_on(today)
             ),
