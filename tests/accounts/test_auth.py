@@ -213,6 +213,12 @@ def test_admin_login_sends_signed_in_non_staff_home(coordinator_client):
     assert response["Location"] == "/"
 
 
+def test_admin_password_change_is_allauths(back_office_client):
+    response = back_office_client.get("/admin/password_change/")
+    assert response["Location"] == "/accounts/password/change/"
+    assert back_office_client.get(response["Location"]).status_code == 200
+
+
 def test_admin_not_for_coordinators(coordinator_client):
     response = coordinator_client.get("/admin/")
     assert response.status_code == 302
