@@ -13,6 +13,7 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from accounts.roles import Role
+from members.demo import PREMIUM_CAPS
 from members.models import (
     Contract,
     Framework,
@@ -24,24 +25,6 @@ from members.models import (
 
 PASSWORD = "Flextensie-test-2026"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
-
-# Participatiewet art. 31 lid 2 j: the annual premium cap by date in force (DOMAIN.md).
-PREMIUM_CAPS = [
-    ("2019-01-01", "2500"),
-    ("2019-07-01", "2517"),
-    ("2020-01-01", "2570"),
-    ("2021-01-01", "2629"),
-    ("2021-07-01", "2638"),
-    ("2022-01-01", "2672"),
-    ("2022-07-01", "2699"),
-    ("2023-01-01", "2934"),
-    ("2023-07-01", "2979"),
-    ("2024-01-01", "3151"),
-    ("2024-07-01", "3209"),
-    ("2025-01-01", "3263"),
-    ("2025-07-01", "3326"),
-    ("2026-01-01", "3398"),
-]
 
 
 class UserFactory(DjangoModelFactory):
