@@ -237,6 +237,11 @@ CELERY_BEAT_SCHEDULE: dict = {}
 
 CONTRACT_EXPIRY_WARNING_DAYS = env.int("CONTRACT_EXPIRY_WARNING_DAYS", default=90)
 
+# Imports (docs/imports.md): a larger file is refused before it is parsed; a file with more
+# data rows is refused as well.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
+
 # The key that encrypts citizen service numbers (BSN) at rest: a Fernet key, i.e. 32 bytes in
 # url-safe base64 (`python -c "from cryptography.fernet import Fernet;
 # print(Fernet.generate_key().decode())"`). It also keys the HMAC that finds a BSN without

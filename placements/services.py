@@ -10,7 +10,7 @@ The plain BSN passes through `candidate_create` / `candidate_update` and comes o
 """
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -706,7 +706,19 @@ def _hours_errors(hours: Any) -> list[str]:
     return []
 
 
-def _check_time_entry(entry: TimeEntry, *, assignment: Assignment) -> None:
+def time_entry_check(
+    *,
+    assignment: Assignment,
+    work_date: datetime.date,
+    hours: Any,
+    other_hours: Callable[[], Decimal],
+) -> Decimal:
+    """The hours rules, shared by the services below and the hours import; returns the hours.
+
+    Raises ValidationError: the assignment must be approved or active, the date within it,
+    0 < hours <= 24 with two decimals, and with `other_hours()` (the candidate's other hours
+    that day, asked only when the rest holds) at most 24 together.
+    """
     errors: dict[str, list[str]] = {}
     if assignment.status not in HOURS_OPEN_STATUSES:
         raise ValidationError(
@@ -716,35 +728,45 @@ def _check_time_entry(entry: TimeEntry, *, assignment: Assignment) -> None:
             % {"status": assignment.get_status_display()},
             code="assignment_not_open",
         )
-    if not assignment.start_date <= entry.work_date <= assignment.end_date:
+    if not assignment.start_date <= work_date <= assignment.end_date:
         errors["work_date"] = [
             _("%(date)s lies outside the assignment (%(start)s to %(end)s).")
             % {
-                "date": _date(entry.work_date),
+                "date": _date(work_date),
                 "start": _date(assignment.start_date),
                 "end": _date(assignment.end_date),
             }
         ]
-    hour_errors = _hours_errors(entry.hours)
+    hour_errors = _hours_errors(hours)
     if hour_errors:
         errors["hours"] = hour_errors
     if errors:
         raise ValidationError(errors)
-    entry.hours = Decimal(entry.hours)
-    other_hours = (
-        TimeEntry.objects.filter(
-            assignment__candidate_id=assignment.candidate_id, work_date=entry.work_date
-        )
-        .exclude(pk=entry.pk)
-        .aggregate(total=Sum("hours"))["total"]
-    ) or Decimal("0")
-    if other_hours + entry.hours > MAX_HOURS_PER_DAY:
+    hours = Decimal(hours)
+    other = other_hours()
+    if other + hours > MAX_HOURS_PER_DAY:
         raise _field_error(
             "hours",
             _("The candidate already has %(other)s hours on %(date)s: together more than 24.")
-            % {"other": formats.localize(other_hours), "date": _date(entry.work_date)},
+            % {"other": formats.localize(other), "date": _date(work_date)},
             code="day_over_24",
         )
+    return hours
+
+
+def _check_time_entry(entry: TimeEntry, *, assignment: Assignment) -> None:
+    def other_hours() -> Decimal:
+        return (
+            TimeEntry.objects.filter(
+                assignment__candidate_id=assignment.candidate_id, work_date=entry.work_date
+            )
+            .exclude(pk=entry.pk)
+            .aggregate(total=Sum("hours"))["total"]
+        ) or Decimal("0")
+
+    entry.hours = time_entry_check(
+        assignment=assignment, work_date=entry.work_date, hours=entry.hours, other_hours=other_hours
+    )
 
 
 def _lock_for_hours(assignment_pk: int) -> Assignment:
@@ -776,7 +798,8 @@ def time_entry_create(
     return entry
 
 
-def _refuse_invoiced(entry: TimeEntry) -> None:
+def time_entry_refuse_invoiced(entry: TimeEntry) -> None:
+    """Invoiced hours are locked (shared with the hours import)."""
     if entry.status == TimeEntry.Status.INVOICED:
         raise ValidationError(
             _(
@@ -797,7 +820,7 @@ def time_entry_update(
     """Change entered or approved hours; approved ones go back to entered for re-approval."""
     assignment = _lock_for_hours(entry.assignment_id)
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
-    _refuse_invoiced(entry)
+    time_entry_refuse_invoiced(entry)
     before = _entry_snapshot(entry)
     if hours is not None:
         entry.hours = hours
@@ -822,7 +845,7 @@ def time_entry_update(
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor) -> None:
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
-    _refuse_invoiced(entry)
+    time_entry_refuse_invoiced(entry)
     audit_record(actor=actor, action="time_entry.delete", obj=entry, before=_entry_snapshot(entry))
     entry.delete()
 
