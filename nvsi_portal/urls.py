@@ -10,4 +10,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("media/<path:path>", core_views.media_for_back_office, name="media"),
     path("", include("members.urls")),
+    path("", include("placements.urls_overview")),
 ]
