@@ -4,10 +4,20 @@ A form here calls its service while the admin validates it (inside the admin's t
 so a rule the service refuses shows as an error on the form, on the field it concerns.
 """
 
+import datetime
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -16,6 +26,7 @@ from placements.models import Assignment, Candidate, Client, DisplacementCheck, 
 from placements.services import (
     CANDIDATE_FIELDS,
     CLIENT_FIELDS,
+    HOURS_OPEN_STATUSES,
     assignment_activate,
     assignment_end,
     assignment_request,
@@ -332,6 +343,7 @@ class AssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
         "status",
         "is_large_or_long",
         "signed_off",
+        "hours_link",
     ]
     list_filter = [
         "status",
@@ -433,6 +445,67 @@ class AssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("signed off"), boolean=True)
     def signed_off(self, obj):
         return obj.sign_off_at is not None if obj.is_large_or_long else None
+
+    @admin.display(description=_("hours"))
+    def hours_link(self, obj):
+        if obj.status not in HOURS_WEEK_STATUSES:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:placements_assignment_hours", args=[obj.pk]),
+            _("Enter hours per week"),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/hours/",
+                self.admin_site.admin_view(self.hours_week_view),
+                name="placements_assignment_hours",
+            ),
+            *super().get_urls(),
+        ]
+
+    def hours_week_view(self, request, object_id):
+        """The hours of one assignment for one ISO week: seven day fields, saved together."""
+        assignment = get_object_or_404(self.get_queryset(request), pk=object_id)
+        time_entry_admin = self.admin_site._registry[TimeEntry]
+        if not time_entry_admin.has_view_permission(request):
+            raise PermissionDenied
+        may_edit = (
+            time_entry_admin.has_add_permission(request)
+            and time_entry_admin.has_change_permission(request)
+            and time_entry_admin.has_delete_permission(request)
+        )
+        monday = hours_week_monday(request.GET.get("week"), assignment=assignment)
+        grid = HoursWeekGrid(assignment=assignment, monday=monday, may_edit=may_edit)
+        if request.method == "POST":
+            if not grid.may_edit:
+                raise PermissionDenied
+            form = grid.form(request.POST)
+            form.is_valid()  # the days that parse are still tried, to show every error at once
+            if grid.save(form, actor=request.user, approve="_approve" in request.POST):
+                self.message_user(
+                    request,
+                    _("The hours of week %(week)s are saved.") % {"week": grid.week_label},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(f"{request.path}?week={grid.week_param}")
+        else:
+            form = grid.form()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Enter hours per week"),
+            "subtitle": str(assignment),
+            "opts": self.model._meta,
+            "original": assignment,
+            "assignment": assignment,
+            "grid": grid,
+            "rows": grid.rows(form),
+            "form": form,
+            "may_edit": may_edit,
+        }
+        return TemplateResponse(request, "admin/placements/assignment/hours_week.html", context)
 
     @admin.action(description=_("Activate the selected approved assignments"))
     def activate_selected(self, request, queryset):
@@ -577,3 +650,163 @@ class TimeEntryAdmin(ServiceAdminMixin, admin.ModelAdmin):
             lambda obj: time_entry_delete(entry=obj, actor=request.user),
             lambda n: ngettext("%d time entry deleted.", "%d time entries deleted.", n) % n,
         )
+
+
+# --- Hours per week: the back office's grid ------------------------------------------------
+
+# The grid is shown for assignments that can carry hours (an ended one read-only).
+HOURS_WEEK_STATUSES = frozenset({*HOURS_OPEN_STATUSES, Assignment.Status.ENDED})
+
+
+def hours_week_monday(value: str | None, *, assignment: Assignment) -> datetime.date:
+    """The Monday of an ISO week given as `2026-W48`; by default this week, within the
+    assignment's dates (its first week before it starts, its last week after it ends)."""
+    if value:
+        try:
+            year, week = value.upper().split("-W")
+            return datetime.date.fromisocalendar(int(year), int(week), 1)
+        except ValueError:
+            pass
+    today = timezone.localdate()
+    day = min(max(today, assignment.start_date), assignment.end_date)
+    return day - datetime.timedelta(days=day.weekday())
+
+
+class HoursField(forms.DecimalField):
+    """Hours of one day: a decimal comma or point, whatever the language (7,5 and 7.5 are
+    both seven and a half: hours never need a thousands separator)."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        text = str(value).strip().replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = Decimal(text)
+        except ArithmeticError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not number.is_finite():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
+
+
+class HoursWeekGrid:
+    """One assignment, one ISO week: the entries per day and which days may be changed.
+
+    Saving goes through the time-entry services, day by day, inside one transaction: when
+    any day is refused, every day's error is shown and nothing of the week is saved.
+    """
+
+    def __init__(self, *, assignment: Assignment, monday: datetime.date, may_edit: bool):
+        self.assignment = assignment
+        self.monday = monday
+        self.days = [monday + datetime.timedelta(days=i) for i in range(7)]
+        self.is_open = assignment.status in HOURS_OPEN_STATUSES
+        self.may_edit = may_edit and self.is_open
+        self.entries = self._entries()
+        year, week, _weekday = monday.isocalendar()
+        self.week_param = f"{year}-W{week:02d}"
+        self.week_label = f"{week} ({year})"
+        self.previous_week = (monday - datetime.timedelta(days=7)).strftime("%G-W%V")
+        self.next_week = (monday + datetime.timedelta(days=7)).strftime("%G-W%V")
+        self.other_hours = dict(
+            TimeEntry.objects.filter(
+                assignment__candidate_id=assignment.candidate_id,
+                work_date__range=(self.days[0], self.days[-1]),
+            )
+            .exclude(assignment=assignment)
+            .values_list("work_date")
+            .annotate(total=Sum("hours"))
+        )
+
+    def _entries(self) -> dict[datetime.date, TimeEntry]:
+        qs = self.assignment.time_entries.filter(work_date__range=(self.days[0], self.days[-1]))
+        return {entry.work_date: entry for entry in qs}
+
+    def in_assignment(self, day: datetime.date) -> bool:
+        return self.assignment.start_date <= day <= self.assignment.end_date
+
+    def editable(self, day: datetime.date) -> bool:
+        entry = self.entries.get(day)
+        return (
+            self.may_edit
+            and self.in_assignment(day)
+            and not (entry is not None and entry.is_locked)
+        )
+
+    @staticmethod
+    def field_name(day: datetime.date) -> str:
+        return f"day_{day:%Y%m%d}"
+
+    def form(self, data=None) -> forms.Form:
+        fields = {}
+        for day in self.days:
+            entry = self.entries.get(day)
+            fields[self.field_name(day)] = HoursField(
+                label=formats.date_format(day, "l j F"),
+                required=False,
+                localize=True,
+                disabled=not self.editable(day),
+                initial=entry.hours if entry is not None else None,
+                widget=forms.TextInput(
+                    attrs={"inputmode": "decimal", "size": 5, "autocomplete": "off"}
+                ),
+            )
+        return type("HoursWeekForm", (forms.Form,), fields)(data)
+
+    def rows(self, form) -> list[dict]:
+        return [
+            {
+                "day": day,
+                "field": form[self.field_name(day)],
+                "entry": self.entries.get(day),
+                "in_assignment": self.in_assignment(day),
+                "editable": self.editable(day),
+                "other_hours": self.other_hours.get(day),
+            }
+            for day in self.days
+        ]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((entry.hours for entry in self.entries.values()), Decimal("0"))
+
+    def save(self, form, *, actor, approve: bool = False) -> bool:
+        """Apply the week (after `form.is_valid()`); False, with every day's error on the form
+        and nothing saved, when any day does not parse or is refused by the services."""
+        with transaction.atomic():
+            entries = self._entries()  # afresh; each service locks what it changes
+            for day in self.days:
+                name = self.field_name(day)
+                if form.fields[name].disabled or name in form.errors:
+                    continue
+                hours = form.cleaned_data[name]
+                try:
+                    with transaction.atomic():
+                        self._save_day(day, entries.get(day), hours, actor=actor)
+                except ValidationError as error:
+                    form.add_error(name, error.messages)
+            if form.errors:
+                transaction.set_rollback(True)
+                return False
+            if approve:
+                time_entries_approve(
+                    entries=self.assignment.time_entries.filter(
+                        work_date__range=(self.days[0], self.days[-1])
+                    ),
+                    actor=actor,
+                )
+        self.entries = self._entries()
+        return True
+
+    def _save_day(self, day, entry, hours, *, actor) -> None:
+        """Empty (or 0) removes the day's hours, a number sets them; the same hours stay as
+        they are (approved hours are not sent back for approval for nothing)."""
+        if hours is None or hours == 0:
+            if entry is not None:
+                time_entry_delete(entry=entry, actor=actor)
+        elif entry is None:
+            time_entry_create(assignment=self.assignment, actor=actor, work_date=day, hours=hours)
+        elif entry.hours != hours:
+            time_entry_update(entry=entry, actor=actor, hours=hours)
