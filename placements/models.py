@@ -384,12 +384,19 @@ class DisplacementCheck(models.Model):
 
 
 class TimeEntry(models.Model):
-    """Hours worked on one assignment on one date: entered, approved, then invoiced (locked)."""
+    """Hours worked on one assignment on one date: entered, approved, then invoiced (locked).
+
+    A credit note turns invoiced hours into credited ones: they stay as history, linked to
+    the invoice and credit note lines, and no longer count. The correction is a new entry on
+    the same assignment and date, so "one entry per assignment and day" holds for the entries
+    that are not credited.
+    """
 
     class Status(models.TextChoices):
         ENTERED = "entered", _("Entered")
         APPROVED = "approved", _("Approved")
         INVOICED = "invoiced", _("Invoiced")
+        CREDITED = "credited", _("Credited")
 
     assignment = models.ForeignKey(
         Assignment,
@@ -434,6 +441,7 @@ class TimeEntry(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["assignment", "work_date"],
+                condition=~Q(status="credited"),
                 name="time_entry_one_per_assignment_day",
                 violation_error_message=_("This assignment already has hours on this date."),
             ),
@@ -456,4 +464,4 @@ class TimeEntry(models.Model):
 
     @property
     def is_locked(self) -> bool:
-        return self.status == self.Status.INVOICED
+        return self.status in (self.Status.INVOICED, self.Status.CREDITED)

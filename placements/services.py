@@ -761,6 +761,7 @@ def _check_time_entry(entry: TimeEntry, *, assignment: Assignment) -> None:
                 assignment__candidate_id=assignment.candidate_id, work_date=entry.work_date
             )
             .exclude(pk=entry.pk)
+            .exclude(status=TimeEntry.Status.CREDITED)
             .aggregate(total=Sum("hours"))["total"]
         ) or Decimal("0")
 
@@ -799,7 +800,7 @@ def time_entry_create(
 
 
 def time_entry_refuse_invoiced(entry: TimeEntry) -> None:
-    """Invoiced hours are locked (shared with the hours import)."""
+    """Invoiced and credited hours are locked (shared with the hours import)."""
     if entry.status == TimeEntry.Status.INVOICED:
         raise ValidationError(
             _(
@@ -807,6 +808,45 @@ def time_entry_refuse_invoiced(entry: TimeEntry) -> None:
             ),
             code="invoiced_locked",
         )
+    if entry.status == TimeEntry.Status.CREDITED:
+        raise ValidationError(
+            _("These hours are credited and kept as history: enter the correction as new hours."),
+            code="credited_locked",
+        )
+
+
+# The moves billing makes: invoicing approved hours, releasing them from a deleted draft
+# invoice, and crediting invoiced hours.
+BILLING_TRANSITIONS = frozenset(
+    {
+        (TimeEntry.Status.APPROVED, TimeEntry.Status.INVOICED),
+        (TimeEntry.Status.INVOICED, TimeEntry.Status.APPROVED),
+        (TimeEntry.Status.INVOICED, TimeEntry.Status.CREDITED),
+    }
+)
+
+
+def time_entries_billing_transition(
+    *, entry_ids: Iterable[int], from_status: str, to_status: str
+) -> int:
+    """Move the given entries from one billing status to the next; all or none.
+
+    For the billing services only, inside their transaction, after they locked the entries
+    (the invoice or credit note they write carries the audit record). Raises ValidationError
+    when an entry is not in `from_status` any more, so the caller's transaction rolls back.
+    """
+    if (from_status, to_status) not in BILLING_TRANSITIONS:
+        raise ValueError(f"Not a billing transition: {from_status} -> {to_status}")
+    ids = sorted(set(entry_ids))
+    count = TimeEntry.objects.filter(pk__in=ids, status=from_status).update(
+        status=to_status, updated_at=timezone.now()
+    )
+    if count != len(ids):
+        raise ValidationError(
+            _("Some of these hours changed meanwhile; nothing was done. Try again."),
+            code="time_entries_changed",
+        )
+    return count
 
 
 @transaction.atomic
