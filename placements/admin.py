@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from placements.admin_imports import import_urls_install
 from placements.bsn import bsn_lookup_hash
 from placements.models import Assignment, Candidate, Client, DisplacementCheck, TimeEntry
 from placements.services import (
@@ -810,3 +811,7 @@ class HoursWeekGrid:
             time_entry_create(assignment=self.assignment, actor=actor, work_date=day, hours=hours)
         elif entry.hours != hours:
             time_entry_update(entry=entry, actor=actor, hours=hours)
+
+
+# The import page (upload, preview, confirm) at <admin>/placements/import/.
+import_urls_install(admin.site)

@@ -1,0 +1,201 @@
+"""The back office's import page: upload, a dry-run preview, then confirm.
+
+Between preview and confirm nothing the browser sends is trusted: the upload is kept under
+MEDIA_ROOT/imports/<uuid>, the form carries only a signed token naming it (and the user and
+type), and confirming validates the stored file again before it writes. Plain forms: works
+without JavaScript. Installed on the admin site by `import_urls_install` (placements.admin).
+"""
+
+import time
+import uuid
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from placements.imports import KINDS, import_columns, import_run
+
+SIGNING_NAMESPACE = "placements.import"
+TOKEN_MAX_AGE = 60 * 60  # an hour from preview to confirm
+STALE_AFTER = 24 * 60 * 60  # uploads never confirmed are removed after a day
+
+KIND_LABELS = {
+    "candidates": gettext_lazy("Candidates"),
+    "clients": gettext_lazy("Clients"),
+    "assignments": gettext_lazy("Assignments"),
+    "hours": gettext_lazy("Hours"),
+}
+KIND_MODELS = {
+    "candidates": "candidate",
+    "clients": "client",
+    "assignments": "assignment",
+    "hours": "timeentry",
+}
+
+
+def _kinds_for(user) -> list[str]:
+    return [
+        kind
+        for kind in KINDS
+        if user.has_perm(f"placements.add_{KIND_MODELS[kind]}")
+        and user.has_perm(f"placements.change_{KIND_MODELS[kind]}")
+    ]
+
+
+class ImportUploadForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What to import"))
+    file = forms.FileField(
+        label=gettext_lazy("File"),
+        help_text=gettext_lazy("CSV (UTF-8, comma or semicolon) or XLSX; see docs/imports.md."),
+    )
+
+    def __init__(self, *args, kinds: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
+
+
+def _upload_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _store(upload) -> str:
+    """Keep the upload server-side; returns its id. Refused sizes are not even stored."""
+    directory = _upload_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in directory.iterdir():
+        if old.is_file() and now - old.stat().st_mtime > STALE_AFTER:
+            old.unlink(missing_ok=True)
+    file_id = uuid.uuid4().hex
+    with (directory / file_id).open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    return file_id
+
+
+def _stored_path(file_id: str) -> Path:
+    return _upload_dir() / uuid.UUID(hex=file_id).hex  # only a uuid names a stored file
+
+
+def _render(request, context: dict, admin_site) -> TemplateResponse:
+    return TemplateResponse(
+        request,
+        "admin/placements/import/import.html",
+        {
+            **admin_site.each_context(request),
+            "title": _("Import"),
+            "max_bytes": settings.IMPORT_MAX_BYTES,
+            **context,
+        },
+    )
+
+
+def import_view(request, admin_site):
+    kinds = _kinds_for(request.user)
+    if not kinds:
+        raise PermissionDenied
+    if request.method == "POST" and "token" in request.POST:
+        return _confirm(request, admin_site, kinds)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
+    if request.method != "POST" or not form.is_valid():
+        return _render(request, {"form": form, "columns": _columns(kinds)}, admin_site)
+    upload = form.cleaned_data["file"]
+    kind = form.cleaned_data["kind"]
+    file_id = _store(upload) if upload.size <= settings.IMPORT_MAX_BYTES else None
+    if file_id is None:
+        form.add_error("file", _("The file is larger than the import limit."))
+        return _render(request, {"form": form, "columns": _columns(kinds)}, admin_site)
+    result = import_run(
+        kind=kind,
+        path=_stored_path(file_id),
+        file_name=upload.name,
+        actor=request.user,
+        dry_run=True,
+    )
+    token = None
+    if result.ok:
+        token = signing.dumps(
+            {"file": file_id, "kind": kind, "name": upload.name, "user": request.user.pk},
+            salt=SIGNING_NAMESPACE,
+        )
+    else:
+        _stored_path(file_id).unlink(missing_ok=True)
+    return _render(
+        request,
+        {
+            "form": ImportUploadForm(kinds=kinds, initial={"kind": kind}),
+            "columns": _columns(kinds),
+            "result": result,
+            "kind_label": KIND_LABELS[kind],
+            "token": token,
+        },
+        admin_site,
+    )
+
+
+def _confirm(request, admin_site, kinds: list[str]):
+    try:
+        data = signing.loads(request.POST["token"], salt=SIGNING_NAMESPACE, max_age=TOKEN_MAX_AGE)
+        stored = _stored_path(data["file"])
+    except (signing.BadSignature, KeyError, ValueError, TypeError):
+        messages.error(request, _("This preview has expired: upload the file again."))
+        return redirect("admin:placements_import")
+    if data.get("user") != request.user.pk or data.get("kind") not in kinds:
+        raise PermissionDenied
+    if not stored.is_file():
+        messages.error(request, _("This preview has expired: upload the file again."))
+        return redirect("admin:placements_import")
+    kind = data["kind"]
+    result = import_run(
+        kind=kind, path=stored, file_name=data["name"], actor=request.user, dry_run=False
+    )
+    stored.unlink(missing_ok=True)
+    if not result.ok:  # the data changed since the preview
+        return _render(
+            request,
+            {
+                "form": ImportUploadForm(kinds=kinds, initial={"kind": kind}),
+                "columns": _columns(kinds),
+                "result": result,
+                "kind_label": KIND_LABELS[kind],
+            },
+            admin_site,
+        )
+    messages.success(
+        request,
+        _("%(file)s imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
+        % {
+            "file": data["name"],
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+        },
+    )
+    return redirect(f"admin:placements_{KIND_MODELS[kind]}_changelist")
+
+
+def _columns(kinds: list[str]) -> list[tuple[str, list[str]]]:
+    return [(KIND_LABELS[kind], import_columns(kind)) for kind in kinds]
+
+
+def import_urls_install(site) -> None:
+    """Put the import page at <admin>/placements/import/ on `site`."""
+    original = site.get_urls
+
+    def get_urls():
+        view = site.admin_view(lambda request: import_view(request, site))
+        return [path("placements/import/", view, name="placements_import"), *original()]
+
+    site.get_urls = get_urls
+
+
+def import_url() -> str:
+    return reverse("admin:placements_import")

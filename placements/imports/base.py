@@ -1,0 +1,263 @@
+"""What every import shares: issues (`row N, column X: reason`), columns, results, cell parsers.
+
+Cell values arrive as text from a CSV file and typed (number, date, text) from an XLSX file;
+the parsers take both. Text is stored as it is (only surrounding spaces dropped): a cell
+starting with `=`, `+`, `-` or `@` is data, never evaluated here; exports make it safe.
+"""
+
+import datetime
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext as _
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One reason a file is refused: row as the spreadsheet shows it (header = 1), column name."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        # The prefix is part of the command's interface (scripts read it): never translated.
+        if self.row is not None and self.column:
+            return f"row {self.row}, column {self.column}: {self.message}"
+        if self.row is not None:
+            return f"row {self.row}: {self.message}"
+        return self.message
+
+
+class FileRefused(Exception):
+    """The file as a whole cannot be read: too large, not UTF-8, empty, no valid header."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__("; ".join(str(issue) for issue in issues))
+        self.issues = issues
+
+
+class CellError(Exception):
+    """A cell that cannot be read as its column's type; the message says why."""
+
+
+class Formula:
+    """An XLSX cell holding a formula (refused: paste values instead)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    parse: Callable[[Any], Any]
+    empty: Any = None  # the value of an empty optional cell
+    masked: bool = False  # shown masked in the preview (BSN, IBAN)
+
+
+@dataclass
+class Row:
+    number: int
+    values: dict[str, Any]
+    shown: list[str]  # the cells as the preview shows them
+
+
+@dataclass
+class PreviewRow:
+    number: int
+    action: str  # "create", "update", "unchanged"
+    cells: list[str]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file_name: str
+    dry_run: bool
+    columns: list[str] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    preview: list[PreviewRow] = field(default_factory=list)
+
+    PREVIEW_ROWS = 10
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def add_issue(self, row: int | None, column: str | None, message: str) -> None:
+        self.issues.append(Issue(row, column, str(message)))
+
+    def count(self, row: Row, action: str) -> None:
+        if action == "create":
+            self.created += 1
+        elif action == "update":
+            self.updated += 1
+        else:
+            self.unchanged += 1
+        if len(self.preview) < self.PREVIEW_ROWS:
+            self.preview.append(PreviewRow(row.number, action, row.shown))
+
+    def summary(self) -> str:
+        return (
+            f"{self.kind}: {self.rows} rows; {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged"
+        )
+
+
+def add_validation_issues(
+    result: ImportResult,
+    row: int,
+    error: ValidationError,
+    *,
+    columns: dict[str, str],
+    default_column: str,
+) -> None:
+    """A service's ValidationError as issues: field names mapped to columns."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            column = columns.get(name, name if name != NON_FIELD_ERRORS else default_column)
+            for message in ValidationError(errors).messages:
+                result.add_issue(row, column, message)
+    else:
+        for message in error.messages:
+            result.add_issue(row, default_column, message)
+
+
+def day(value: datetime.date) -> str:
+    return f"{value:%d-%m-%Y}"
+
+
+# --- Cell parsers ------------------------------------------------------------------------------
+
+
+def parse_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime.datetime):
+        return day(value.date())
+    if isinstance(value, datetime.date):
+        return day(value)
+    return str(value).strip()
+
+
+def text_max(length: int) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = parse_text(value)
+        if len(text) > length:
+            raise CellError(
+                _("At most %(max)s characters (this cell has %(length)s).")
+                % {"max": length, "length": len(text)}
+            )
+        return text
+
+    return parse
+
+
+def parse_code(value: Any) -> str:
+    """An identifier (CBS code, client number): text, upper case for codes like gm0014."""
+    return parse_text(value).upper()
+
+
+def parse_kvk(value: Any) -> str:
+    """A KvK number; a number cell lost its leading zeros in the spreadsheet: pad to eight."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
+        return f"{int(value):08d}"
+    return parse_text(value)
+
+
+_DATE_DMY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
+_DATE_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def parse_date(value: Any) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = parse_text(value)
+    if match := _DATE_YMD.fullmatch(text):
+        year, month, day_ = match.groups()
+    elif match := _DATE_DMY.fullmatch(text):
+        day_, month, year = match.groups()
+    else:
+        raise CellError(
+            _("Enter a date as 31-12-2026 or 2026-12-31, not “%(value)s”.") % {"value": text}
+        )
+    try:
+        return datetime.date(int(year), int(month), int(day_))
+    except ValueError:
+        raise CellError(_("There is no date “%(value)s”.") % {"value": text}) from None
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
+
+
+def parse_decimal(value: Any) -> Decimal:
+    """7,5 or 7.5 (a decimal comma or point, no thousands separators); number cells as is."""
+    if isinstance(value, bool):
+        raise CellError(_("Enter a number, e.g. 7,5 or 7.5."))
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = parse_text(value)
+    if "," in text and "." in text:
+        raise CellError(
+            _(
+                "Enter a number with a decimal comma or point, without thousands separators, not “%(value)s”."
+            )
+            % {"value": text}
+        )
+    compact = text.replace(",", ".")
+    if not _NUMBER.fullmatch(compact):
+        raise CellError(_("Enter a number, e.g. 7,5 or 7.5, not “%(value)s”.") % {"value": text})
+    try:
+        return Decimal(compact)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        raise CellError(_("Enter a number, e.g. 7,5 or 7.5.")) from None
+
+
+_TRUE = {"1", "yes", "ja", "j", "y", "true", "waar"}
+_FALSE = {"0", "no", "nee", "n", "false", "onwaar"}
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = parse_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError(_("Enter yes or no (ja/nee, 1/0), not “%(value)s”.") % {"value": text})
+
+
+def choice(values: list[str]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = parse_text(value).lower()
+        if text not in values:
+            raise CellError(
+                _("Enter one of %(choices)s, not “%(value)s”.")
+                % {"choices": ", ".join(values), "value": text}
+            )
+        return text
+
+    return parse

@@ -1,0 +1,191 @@
+"""Hours: natural key the assignment (municipality + client number + KvK + its start date)
+plus the work date.
+
+Validated for the whole file at once, with the rules of `time_entry_create` itself
+(`placements.services.time_entry_check`): approved or active assignment, date within it,
+0 < hours <= 24 with two decimals, at most 24 a day per candidate counting the hours stored
+and the file's earlier rows. The candidates concerned are locked first (as the services do),
+their stored hours read in one query, the new entries written with one bulk insert.
+
+Re-import: a row with the stored hours is unchanged. Different hours replace the stored
+ones, which go back to "entered" for re-approval (as `time_entry_update` does); invoiced
+hours are locked, so a different figure on them is refused. Credited hours are history and
+do not count: a row on their date adds the correction as a new entry.
+"""
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from placements.imports.base import (
+    Column,
+    ImportResult,
+    Row,
+    add_validation_issues,
+    parse_code,
+    parse_date,
+    parse_decimal,
+    parse_kvk,
+    text_max,
+)
+from placements.imports.lookups import KeyLookup, NotFound
+from placements.models import Assignment, Candidate, TimeEntry
+from placements.services import time_entry_check, time_entry_refuse_invoiced
+
+KEY_COLUMN = "assignment_start_date"
+BATCH_SIZE = 5000
+CENT = Decimal("0.01")
+
+
+class HoursImporter:
+    columns = (
+        Column("municipality", True, parse_code),
+        Column("client_number", True, text_max(50)),
+        Column("kvk_number", True, parse_kvk),
+        Column(KEY_COLUMN, True, parse_date),
+        Column("work_date", True, parse_date),
+        Column("hours", True, parse_decimal),
+    )
+
+    def process(self, rows: list[Row], *, actor, result: ImportResult) -> None:
+        resolved = self._resolve(rows, result)
+        if not resolved:
+            return
+        candidate_ids = sorted({assignment.candidate_id for _row, assignment in resolved})
+        # Lock the candidates (as time_entry_create does), so the day totals stay true.
+        list(
+            Candidate.objects.select_for_update()
+            .filter(pk__in=candidate_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        dates = [row.values["work_date"] for row, _assignment in resolved]
+        stored: dict[tuple[int, object], tuple[int, Decimal, str]] = {}
+        day_totals: dict[tuple[int, object], Decimal] = defaultdict(Decimal)
+        for pk, assignment_id, candidate_id, work_date, hours, status in (
+            TimeEntry.objects.filter(
+                assignment__candidate_id__in=candidate_ids,
+                work_date__range=(min(dates), max(dates)),
+            )
+            .exclude(status=TimeEntry.Status.CREDITED)  # history: no longer counts
+            .values_list(
+                "pk", "assignment_id", "assignment__candidate_id", "work_date", "hours", "status"
+            )
+            .iterator(chunk_size=10_000)
+        ):
+            stored[(assignment_id, work_date)] = (pk, hours, status)
+            day_totals[(candidate_id, work_date)] += hours
+
+        seen: dict[tuple[int, object], int] = {}
+        new: list[TimeEntry] = []
+        changed: list[tuple[int, Decimal]] = []
+        entered_by = actor if actor is not None and actor.is_authenticated else None
+        for row, assignment in resolved:
+            work_date = row.values["work_date"]
+            hours = row.values["hours"]
+            key = (assignment.pk, work_date)
+            if key in seen:
+                result.add_issue(
+                    row.number,
+                    "work_date",
+                    _("Row %(row)s has hours for the same assignment and work date.")
+                    % {"row": seen[key]},
+                )
+                continue
+            seen[key] = row.number
+            existing = stored.get(key)
+            if existing is not None and existing[1] == hours:
+                result.count(row, "unchanged")
+                continue
+            day_key = (assignment.candidate_id, work_date)
+            other = day_totals[day_key] - (existing[1] if existing else 0)
+            try:
+                if existing is not None:
+                    time_entry_refuse_invoiced(TimeEntry(status=existing[2]))
+                hours = time_entry_check(
+                    assignment=assignment,
+                    work_date=work_date,
+                    hours=hours,
+                    other_hours=lambda other=other: other,
+                )
+            except ValidationError as error:
+                add_validation_issues(
+                    result, row.number, error, columns={}, default_column=KEY_COLUMN
+                )
+                continue
+            hours = hours.quantize(CENT)  # as stored: 8 is 8.00
+            day_totals[day_key] = other + hours
+            if existing is None:
+                new.append(
+                    TimeEntry(
+                        assignment_id=assignment.pk,
+                        work_date=work_date,
+                        hours=hours,
+                        entered_by=entered_by,
+                    )
+                )
+                result.count(row, "create")
+            else:
+                changed.append((existing[0], hours))
+                result.count(row, "update")
+        if result.ok and not result.dry_run:
+            self._write(new, changed)
+
+    def _resolve(self, rows: list[Row], result: ImportResult) -> list[tuple[Row, Assignment]]:
+        """Each row's assignment by its natural key; rows naming none are reported."""
+        lookup = KeyLookup(
+            codes={row.values["municipality"] for row in rows},
+            client_numbers={row.values["client_number"] for row in rows},
+            kvk_numbers={row.values["kvk_number"] for row in rows},
+        )
+        lookup.load_assignments(start_dates={row.values[KEY_COLUMN] for row in rows})
+        found: dict[tuple, Assignment | NotFound] = {}
+        resolved = []
+        for row in rows:
+            values = row.values
+            key = (
+                values["municipality"],
+                values["client_number"],
+                values["kvk_number"],
+                values[KEY_COLUMN],
+            )
+            assignment = found.get(key)
+            if assignment is None:
+                try:
+                    candidate = lookup.candidate(values["municipality"], values["client_number"])
+                    client = lookup.client(values["kvk_number"])
+                    assignment = lookup.assignment(
+                        candidate, client, values[KEY_COLUMN], column=KEY_COLUMN
+                    )
+                except NotFound as missing:
+                    assignment = missing
+                found[key] = assignment
+            if isinstance(assignment, NotFound):
+                result.add_issue(row.number, assignment.column, assignment.message)
+                continue
+            resolved.append((row, assignment))
+        return resolved
+
+    def _write(self, new: list[TimeEntry], changed: list[tuple[int, Decimal]]) -> None:
+        TimeEntry.objects.bulk_create(new, batch_size=BATCH_SIZE)
+        if changed:
+            now = timezone.now()
+            entries = [
+                TimeEntry(
+                    pk=pk,
+                    hours=hours,
+                    status=TimeEntry.Status.ENTERED,
+                    approved_by=None,
+                    approved_at=None,
+                    updated_at=now,
+                )
+                for pk, hours in changed
+            ]
+            TimeEntry.objects.bulk_update(
+                entries,
+                ["hours", "status", "approved_by", "approved_at", "updated_at"],
+                batch_size=500,
+            )

@@ -1,0 +1,175 @@
+"""Run an import: read, check the header, parse every cell, validate every row, then write all
+or nothing.
+
+Everything happens in one transaction. Every row is validated (not just up to the first
+error) and every problem is reported; when there is any, or on a dry run, the transaction is
+rolled back, so a refused file writes nothing. An import that created or updated anything
+leaves one audit event (who, which file, the counts) besides what the services record.
+"""
+
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.services import audit_record
+from placements.imports.base import (
+    CellError,
+    FileRefused,
+    Formula,
+    ImportResult,
+    Row,
+)
+from placements.imports.readers import table_read
+
+
+def _importers() -> dict[str, Any]:
+    from placements.imports.assignments import AssignmentImporter
+    from placements.imports.candidates import CandidateImporter
+    from placements.imports.clients import ClientImporter
+    from placements.imports.hours import HoursImporter
+
+    return {
+        "candidates": CandidateImporter,
+        "clients": ClientImporter,
+        "assignments": AssignmentImporter,
+        "hours": HoursImporter,
+    }
+
+
+KINDS = ("candidates", "clients", "assignments", "hours")
+
+
+def import_columns(kind: str) -> list[str]:
+    return [column.name for column in _importers()[kind].columns]
+
+
+def import_run(*, kind: str, path: Path, file_name: str, actor, dry_run: bool) -> ImportResult:
+    """Import the file at `path` as `kind` (one of KINDS); nothing is written unless it is
+    valid as a whole and `dry_run` is False."""
+    importer = _importers()[kind]()
+    result = ImportResult(
+        kind=kind,
+        file_name=file_name,
+        dry_run=dry_run,
+        columns=[column.name for column in importer.columns],
+    )
+    try:
+        table = table_read(Path(path))
+    except FileRefused as refused:
+        result.issues.extend(refused.issues)
+        return result
+    positions = _check_header(importer, table.header, result)
+    if not result.ok:
+        return result
+    result.rows = len(table.rows)
+    rows = _parse_rows(importer, positions, table, result)
+    with transaction.atomic():
+        importer.process(rows, actor=actor, result=result)
+        result.issues.sort(key=lambda issue: issue.row or 0)
+        if result.ok and not dry_run and (result.created or result.updated):
+            audit_record(
+                actor=actor,
+                action=f"import.{kind}",
+                summary=(
+                    f"{file_name}: {result.rows} rows; {result.created} created, "
+                    f"{result.updated} updated, {result.unchanged} unchanged."
+                ),
+            )
+        elif not result.ok or dry_run:
+            transaction.set_rollback(True)
+    return result
+
+
+def _check_header(importer, header: list[str], result: ImportResult) -> dict[str, int]:
+    """Column name -> position; every known column exactly once, nothing else."""
+    known = {column.name for column in importer.columns}
+    positions: dict[str, int] = {}
+    for index, raw in enumerate(header):
+        name = raw.strip().lower()
+        if not name:
+            result.add_issue(
+                1, f"#{index + 1}", _("This column has no name: name it or delete it.")
+            )
+        elif name not in known:
+            result.add_issue(
+                1,
+                raw.strip(),
+                _("Unknown column; the columns are: %(columns)s.")
+                % {"columns": ", ".join(column.name for column in importer.columns)},
+            )
+        elif name in positions:
+            result.add_issue(1, name, _("This column appears more than once."))
+        else:
+            positions[name] = index
+    for column in importer.columns:
+        if column.name not in positions:
+            result.add_issue(1, column.name, _("This column is missing."))
+    return positions
+
+
+def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult) -> list[Row]:
+    """Every cell through its column's parser; rows with a bad cell are reported, not kept."""
+    width = len(table.header)
+    columns = [(column, positions[column.name]) for column in importer.columns]
+    caches: dict[str, dict] = {column.name: {} for column in importer.columns}
+    rows: list[Row] = []
+    for number, cells in table.rows:
+        if len(cells) > width and any(
+            cell not in (None, "") and str(cell).strip() for cell in cells[width:]
+        ):
+            result.add_issue(
+                number,
+                None,
+                _("This row has %(cells)s cells; the header names %(columns)s.")
+                % {"cells": len(cells), "columns": width},
+            )
+            continue
+        values: dict[str, Any] = {}
+        shown: list[str] = []
+        ok = True
+        for column, position in columns:
+            raw = cells[position] if position < len(cells) else None
+            if isinstance(raw, Formula):
+                result.add_issue(
+                    number,
+                    column.name,
+                    _("This cell holds a formula (%(formula)s): paste its value instead.")
+                    % {"formula": raw.text},
+                )
+                ok = False
+                continue
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                if column.required:
+                    result.add_issue(number, column.name, _("This column is required."))
+                    ok = False
+                values[column.name] = column.empty
+                shown.append("")
+                continue
+            cache = caches[column.name]
+            key = (type(raw), raw)
+            try:
+                parsed = cache[key]
+            except KeyError:
+                try:
+                    parsed = column.parse(raw)
+                except CellError as error:
+                    parsed = error
+                cache[key] = parsed
+            if isinstance(parsed, CellError):
+                result.add_issue(number, column.name, str(parsed))
+                ok = False
+                continue
+            values[column.name] = parsed
+            shown.append(_shown(column, raw))
+        if ok:
+            rows.append(Row(number=number, values=values, shown=shown))
+    return rows
+
+
+def _shown(column, raw: Any) -> str:
+    text = str(raw).strip()
+    if column.masked:
+        return "*" * max(len(text) - 4, 0) + text[-4:]
+    return text
