@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("media/<path:path>", core_views.media_for_back_office, name="media"),
     path("", include("members.urls")),
+    path("", include("placements.urls")),
     path("", include("placements.urls_overview")),
 ]
