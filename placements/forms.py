@@ -184,12 +184,14 @@ class ApproveForm(forms.Form):
     confirm_sign_off = forms.BooleanField(
         label=_("I sign off this large-or-long assignment explicitly"),
         required=True,
+        error_messages={"required": _("Tick the box to give the extra sign-off.")},
     )
     sign_off_reason = forms.CharField(
         label=_("Reason for the sign-off"),
         help_text=_("Why this assignment of this size or length is justified."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=True,
+        error_messages={"required": _("Give the reason for the sign-off.")},
     )
 
     def __init__(self, *args, needs_sign_off: bool, **kwargs):
@@ -205,4 +207,5 @@ class RejectForm(forms.Form):
         help_text=_("The reason is kept with the assignment."),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=True,
+        error_messages={"required": _("A rejection needs a reason.")},
     )
