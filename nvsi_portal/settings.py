@@ -236,6 +236,8 @@ CELERY_BEAT_SCHEDULE: dict = {}
 # --- Domain settings (defaults where DOMAIN.md marks a figure as not public) -------------
 
 CONTRACT_EXPIRY_WARNING_DAYS = env.int("CONTRACT_EXPIRY_WARNING_DAYS", default=90)
+# An invoice is due this many days after its invoice date (the payment term on the invoice).
+INVOICE_PAYMENT_TERM_DAYS = env.int("INVOICE_PAYMENT_TERM_DAYS", default=14)
 
 # Imports (docs/imports.md): a larger file is refused before it is parsed; a file with more
 # data rows is refused as well.

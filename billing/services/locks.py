@@ -1,0 +1,51 @@
+"""Row locks for billing, always taken in one order so two services never wait on each other
+in a circle (the order of placements.services, extended):
+
+    client -> candidate -> assignment -> time entries -> invoice -> credit note -> counter
+
+Several rows of one kind are locked in primary-key order. The number counter comes last, so
+it is held only for the end of a finalisation.
+"""
+
+from django.db import connection
+
+from billing.models import CreditNote, Invoice
+from placements.models import Assignment, Client, TimeEntry
+
+
+def _require_transaction() -> None:
+    if not connection.in_atomic_block:
+        raise RuntimeError("Row locks are taken inside transaction.atomic only.")
+
+
+def lock_client(client_id: int) -> None:
+    _require_transaction()
+    Client.objects.select_for_update().filter(pk=client_id).values_list("pk").first()
+
+
+def lock_assignments(assignment_ids) -> list[Assignment]:
+    _require_transaction()
+    return list(
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("candidate")
+        .filter(pk__in=assignment_ids)
+        .order_by("pk")
+    )
+
+
+def lock_time_entries(queryset) -> list[TimeEntry]:
+    """Lock (and return) the entries of `queryset` in primary-key order."""
+    _require_transaction()
+    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+
+
+def lock_invoice(invoice_id: int) -> Invoice:
+    _require_transaction()
+    return (
+        Invoice.objects.select_for_update(of=("self",)).select_related("client").get(pk=invoice_id)
+    )
+
+
+def lock_credit_note(credit_note_id: int) -> CreditNote:
+    _require_transaction()
+    return CreditNote.objects.select_for_update().get(pk=credit_note_id)

@@ -1,0 +1,48 @@
+"""Gapless document numbers: a counter row per (series, year), locked in the transaction that
+issues the document.
+
+The counter is read FOR UPDATE and incremented inside the caller's transaction: a concurrent
+finalisation waits for the lock, a rolled-back one takes its increment back with it. So the
+numbers of a year are 1, 2, 3, ... without duplicates or gaps, in the order the documents
+commit. A database sequence would be faster and leave a gap at every rollback.
+"""
+
+from billing.models import DocumentCounter
+from billing.services.locks import _require_transaction
+
+SERIES_PREFIX = {
+    DocumentCounter.Series.INVOICE: "",
+    DocumentCounter.Series.CREDIT_NOTE: "C",
+}
+
+
+def document_number_next(*, series: str, year: int) -> str:
+    """The next number of `series` in `year`, e.g. `2026-000123` or `C2026-000012`.
+
+    Call it last in the issuing transaction: the counter stays locked until that commits.
+    """
+    _require_transaction()
+    counters = DocumentCounter.objects.select_for_update().filter(series=series, year=year)
+    counter = counters.first()
+    if counter is None:
+        # The first number of a year: insert the row (a concurrent insert wins quietly), then
+        # lock it like any other.
+        DocumentCounter.objects.bulk_create(
+            [DocumentCounter(series=series, year=year, last_number=0)], ignore_conflicts=True
+        )
+        counter = counters.get()
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{SERIES_PREFIX[series]}{year}-{counter.last_number:06d}"
+
+
+def payment_reference_for(number: str) -> str:
+    """The ISO 11649 creditor reference ("RF" + two check digits + the number's digits).
+
+    Banks carry it unchanged, so the payment matches its invoice: `2026-000123` becomes
+    `RF712026000123`. Check digits as for an IBAN: mod 97 of the reference followed by
+    "RF00" with letters as numbers (R=27, F=15), subtracted from 98.
+    """
+    reference = "".join(ch for ch in number if ch.isdigit())
+    check = 98 - int(reference + "271500") % 97
+    return f"RF{check:02d}{reference}"

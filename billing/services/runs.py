@@ -1,0 +1,170 @@
+"""The monthly invoice run: one issued invoice per client with approved hours in the month.
+
+`invoice_run_start` records the run (or finds the one under way for that month) and queues
+`billing.tasks.invoice_run_task` on commit; the task calls `invoice_run_execute`, which
+invoices client after client, each in its own transaction: a crash leaves whole invoices
+only, and executing the run again (a redelivered task, a second start, the command run
+twice) picks up the clients still to do. Nothing is created twice:
+
+- the client row is locked while its invoice is built, so two executions take turns;
+- only approved, not yet invoiced hours are collected, and a time entry is linked to at most
+  one invoice line (a unique constraint);
+- one invoice per client per run (a unique constraint), one active run per month (another).
+
+Late hours (approved after the month's run finished) are invoiced by running the month again:
+a new run that finds only those.
+
+`invoice_run_month` does both steps in-process: the management command and the benchmark.
+"""
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from billing.models import Invoice, InvoiceRun
+from billing.services.invoices import (
+    _draft_build,
+    _issue,
+    approved_entries,
+    invoice_date_check,
+    vat_percentage_on,
+)
+from billing.services.locks import lock_client
+from core.services import audit_record
+
+logger = logging.getLogger(__name__)
+
+
+def _check(*, month: datetime.date, invoice_date: datetime.date) -> None:
+    if month.day != 1:
+        raise ValidationError({"month": _("Give the month as its first day.")}, code="month")
+    invoice_date_check(month=month, invoice_date=invoice_date)
+    vat_percentage_on(invoice_date)
+
+
+def _run_record(*, month: datetime.date, invoice_date: datetime.date, actor) -> InvoiceRun:
+    """The run under way for `month`, or a new pending one."""
+    _check(month=month, invoice_date=invoice_date)
+    active = InvoiceRun.objects.filter(
+        month=month, status__in=[InvoiceRun.Status.PENDING, InvoiceRun.Status.RUNNING]
+    ).first()
+    if active is None:
+        try:
+            with transaction.atomic():
+                active = InvoiceRun.objects.create(
+                    month=month,
+                    invoice_date=invoice_date,
+                    started_by=actor if actor is not None and actor.is_authenticated else None,
+                )
+        except IntegrityError:
+            # Started at the same moment elsewhere: that one is the run.
+            active = InvoiceRun.objects.get(
+                month=month, status__in=[InvoiceRun.Status.PENDING, InvoiceRun.Status.RUNNING]
+            )
+        else:
+            audit_record(
+                actor=actor,
+                action="invoice_run.start",
+                obj=active,
+                after={"month": str(month), "invoice_date": str(invoice_date)},
+            )
+    if active.invoice_date != invoice_date:
+        raise ValidationError(
+            _("The run for %(month)s is under way with invoice date %(date)s.")
+            % {"month": f"{month:%m-%Y}", "date": f"{active.invoice_date:%d-%m-%Y}"},
+            code="run_under_way",
+        )
+    return active
+
+
+@transaction.atomic
+def invoice_run_start(*, month: datetime.date, invoice_date: datetime.date, actor) -> InvoiceRun:
+    """Record the month's run (or find the one under way) and queue its task on commit."""
+    run = _run_record(month=month, invoice_date=invoice_date, actor=actor)
+    run_id = run.pk
+    transaction.on_commit(lambda: _queue_run(run_id))
+    return run
+
+
+def _queue_run(run_id: int) -> None:
+    from billing.tasks import invoice_run_task
+
+    invoice_run_task.delay(run_id)
+
+
+def invoice_run_month(*, month: datetime.date, invoice_date: datetime.date, actor) -> InvoiceRun:
+    """Start the month's run and execute it in this process (command line, benchmark)."""
+    with transaction.atomic():
+        run = _run_record(month=month, invoice_date=invoice_date, actor=actor)
+    return invoice_run_execute(run_id=run.pk, actor=actor)
+
+
+def _client_ids(month: datetime.date) -> list[int]:
+    return list(
+        approved_entries(month=month)
+        .order_by("assignment__client_id")
+        .values_list("assignment__client_id", flat=True)
+        .distinct()
+    )
+
+
+def _invoice_client(*, run: InvoiceRun, client_id: int, vat_percentage, actor) -> Invoice | None:
+    with transaction.atomic():
+        lock_client(client_id)
+        if Invoice.objects.filter(run=run, client_id=client_id).exists():
+            return None  # done by an earlier execution of this run
+        invoice = _draft_build(client_id=client_id, month=run.month, run=run)
+        if invoice is None:
+            return None
+        _issue(invoice, actor=actor, invoice_date=run.invoice_date, vat_percentage=vat_percentage)
+        InvoiceRun.objects.filter(pk=run.pk).update(clients_done=F("clients_done") + 1)
+        return invoice
+
+
+def invoice_run_execute(*, run_id: int, actor=None) -> InvoiceRun:
+    """Invoice every client of the run still to do; safe to call again, also concurrently.
+
+    A finished run returns at once. A failure marks the run failed (with the error) and is
+    raised; the invoices committed so far stay, and a new run for the month picks up the rest.
+    """
+    run = InvoiceRun.objects.get(pk=run_id)
+    if not run.is_active:
+        return run
+    vat_percentage = vat_percentage_on(run.invoice_date)
+    client_ids = _client_ids(run.month)
+    now = timezone.now()
+    InvoiceRun.objects.filter(pk=run.pk).update(
+        status=InvoiceRun.Status.RUNNING,
+        clients_total=F("clients_done") + len(client_ids),
+        started_at=run.started_at or now,
+    )
+    try:
+        for client_id in client_ids:
+            _invoice_client(
+                run=run, client_id=client_id, vat_percentage=vat_percentage, actor=actor
+            )
+    except Exception as error:
+        logger.exception("Invoice run %s failed", run.pk)
+        InvoiceRun.objects.filter(pk=run.pk, status=InvoiceRun.Status.RUNNING).update(
+            status=InvoiceRun.Status.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run.pk)
+        if run.is_active:
+            run.status = InvoiceRun.Status.DONE
+            run.clients_total = max(run.clients_total, run.clients_done)
+            run.finished_at = timezone.now()
+            run.save(update_fields=["status", "clients_total", "finished_at"])
+            audit_record(
+                actor=actor,
+                action="invoice_run.finish",
+                obj=run,
+                summary=f"{run.clients_done} invoices issued.",
+            )
+    return run
