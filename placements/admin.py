@@ -449,12 +449,13 @@ class AssignmentAdmin(ServiceAdminMixin, admin.ModelAdmin):
 
     @admin.display(description=_("hours"))
     def hours_link(self, obj):
+        """A link to the hours grid (the admin wraps the column; the text stays short)."""
         if obj.status not in HOURS_WEEK_STATUSES:
             return ""
         return format_html(
             '<a href="{}">{}</a>',
             reverse("admin:placements_assignment_hours", args=[obj.pk]),
-            _("Enter hours per week"),
+            _("Hours per week"),
         )
 
     def get_urls(self):
