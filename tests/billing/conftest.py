@@ -5,7 +5,11 @@ import pytest
 from django.utils import translation
 
 from accounts.roles import Role
-from tests.placements.factories import PlacementsUserFactory, general_framework
+from tests.placements.factories import (
+    PlacementsMunicipalityFactory,
+    PlacementsUserFactory,
+    general_framework,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -22,3 +26,23 @@ def framework(db):
 @pytest.fixture
 def back_office_user(db):
     return PlacementsUserFactory(role=Role.BACK_OFFICE, is_staff=True)
+
+
+@pytest.fixture
+def treasurer_user(db):
+    return PlacementsUserFactory(role=Role.TREASURER)
+
+
+@pytest.fixture
+def town(db):
+    return PlacementsMunicipalityFactory(name="Groningen", cbs_code="GM0014")
+
+
+@pytest.fixture
+def other_town(db):
+    return PlacementsMunicipalityFactory(name="Assen", cbs_code="GM0106")
+
+
+@pytest.fixture
+def town_coordinator(town):
+    return PlacementsUserFactory(role=Role.COORDINATOR, municipalities=[town])
