@@ -65,7 +65,18 @@ class Column:
 class Row:
     number: int
     values: dict[str, Any]
-    shown: list[str]  # the cells as the preview shows them
+    cells: list[Any]  # the cells as read
+    positions: tuple[int, ...]  # where the importer's columns are among them
+    masked: tuple[bool, ...]  # per column: shown masked in the preview
+
+    def shown(self) -> list[str]:
+        """The cells as the preview shows them: BSN and IBAN masked."""
+        cells = []
+        for position, masked in zip(self.positions, self.masked, strict=True):
+            raw = self.cells[position] if position < len(self.cells) else None
+            text = "" if raw is None else str(raw).strip()
+            cells.append("*" * max(len(text) - 4, 0) + text[-4:] if masked else text)
+        return cells
 
 
 @dataclass
@@ -109,7 +120,7 @@ class ImportResult:
         else:
             self.unchanged += 1
         if len(self.preview) < self.PREVIEW_ROWS:
-            self.preview.append(PreviewRow(row.number, action, row.shown))
+            self.preview.append(PreviewRow(row.number, action, row.shown()))
 
     def summary(self) -> str:
         return (

@@ -5,7 +5,8 @@ Validated for the whole file at once, with the rules of `time_entry_create` itse
 (`placements.services.time_entry_check`): approved or active assignment, date within it,
 0 < hours <= 24 with two decimals, at most 24 a day per candidate counting the hours stored
 and the file's earlier rows. The candidates concerned are locked first (as the services do),
-their stored hours read in one query, the new entries written with one bulk insert.
+their stored hours read in one query, the new entries written with one COPY (PostgreSQL;
+bulk_create elsewhere): the table's own constraints still hold them.
 
 Re-import: a row with the stored hours is unchanged. Different hours replace the stored
 ones, which go back to "entered" for re-approval (as `time_entry_update` does); invoiced
@@ -14,9 +15,11 @@ do not count: a row on their date adds the correction as a new entry.
 """
 
 from collections import defaultdict
+from contextlib import ExitStack
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -80,9 +83,17 @@ class HoursImporter:
             day_totals[(candidate_id, work_date)] += hours
 
         seen: dict[tuple[int, object], int] = {}
-        new: list[TimeEntry] = []
         changed: list[tuple[int, Decimal]] = []
         entered_by = actor if actor is not None and actor.is_authenticated else None
+        new = _NewEntries(result=result, entered_by=entered_by)
+        try:
+            self._check(resolved, stored, day_totals, seen, new, changed, result)
+        finally:
+            new.close()
+        if result.ok and not result.dry_run and changed:
+            _update(changed)
+
+    def _check(self, resolved, stored, day_totals, seen, new, changed, result) -> None:
         for row, assignment in resolved:
             work_date = row.values["work_date"]
             hours = row.values["hours"]
@@ -119,20 +130,11 @@ class HoursImporter:
             hours = hours.quantize(CENT)  # as stored: 8 is 8.00
             day_totals[day_key] = other + hours
             if existing is None:
-                new.append(
-                    TimeEntry(
-                        assignment_id=assignment.pk,
-                        work_date=work_date,
-                        hours=hours,
-                        entered_by=entered_by,
-                    )
-                )
+                new.add(assignment.pk, work_date, hours)
                 result.count(row, "create")
             else:
                 changed.append((existing[0], hours))
                 result.count(row, "update")
-        if result.ok and not result.dry_run:
-            self._write(new, changed)
 
     def _resolve(self, rows: list[Row], result: ImportResult) -> list[tuple[Row, Assignment]]:
         """Each row's assignment by its natural key; rows naming none are reported."""
@@ -169,23 +171,89 @@ class HoursImporter:
             resolved.append((row, assignment))
         return resolved
 
-    def _write(self, new: list[TimeEntry], changed: list[tuple[int, Decimal]]) -> None:
-        TimeEntry.objects.bulk_create(new, batch_size=BATCH_SIZE)
-        if changed:
-            now = timezone.now()
-            entries = [
-                TimeEntry(
-                    pk=pk,
-                    hours=hours,
-                    status=TimeEntry.Status.ENTERED,
-                    approved_by=None,
-                    approved_at=None,
-                    updated_at=now,
-                )
-                for pk, hours in changed
-            ]
-            TimeEntry.objects.bulk_update(
-                entries,
-                ["hours", "status", "approved_by", "approved_at", "updated_at"],
-                batch_size=500,
+
+def _update(changed: list[tuple[int, Decimal]]) -> None:
+    """Changed hours go back to entered, as time_entry_update does."""
+    now = timezone.now()
+    entries = [
+        TimeEntry(
+            pk=pk,
+            hours=hours,
+            status=TimeEntry.Status.ENTERED,
+            approved_by=None,
+            approved_at=None,
+            updated_at=now,
+        )
+        for pk, hours in changed
+    ]
+    TimeEntry.objects.bulk_update(
+        entries, ["hours", "status", "approved_by", "approved_at", "updated_at"], batch_size=500
+    )
+
+
+class _NewEntries:
+    """The new entries, status entered, written in the import's transaction.
+
+    On PostgreSQL they stream through COPY while the rest of the file is still being checked,
+    so the server inserts while Python validates; the table's constraints hold them as any
+    insert. Once a row is refused nothing more is sent, and the runner rolls the transaction
+    back. A dry run sends nothing. Elsewhere one bulk_create at the end.
+    """
+
+    def __init__(self, *, result: ImportResult, entered_by):
+        self.result = result
+        self.entered_by = entered_by
+        self.sending = result.ok and not result.dry_run
+        self.pending: list[tuple[int, object, Decimal]] = []
+        self.stack = ExitStack()
+        self.copy = None
+        now = timezone.now().isoformat()
+        user_id = str(entered_by.pk) if entered_by is not None else "\\N"
+        # COPY's text format: every value is a number, an ISO date or time, or a fixed word,
+        # so nothing needs escaping.
+        self.tail = f"\t{TimeEntry.Status.ENTERED.value}\t{user_id}\t{now}\t{now}\n"
+
+    def add(self, assignment_id: int, work_date, hours: Decimal) -> None:
+        if not self.sending:
+            return
+        self.pending.append((assignment_id, work_date, hours))
+        if len(self.pending) >= BATCH_SIZE and connection.vendor == "postgresql":
+            self._send()
+
+    def _send(self) -> None:
+        if not self.result.ok:
+            self.sending = False
+        if not self.sending or not self.pending:
+            self.pending = []
+            return
+        if self.copy is None:
+            cursor = self.stack.enter_context(connection.cursor())
+            columns = (
+                "assignment_id, work_date, hours, status, entered_by_id, created_at, updated_at"
             )
+            self.copy = self.stack.enter_context(
+                cursor.cursor.copy(f"COPY {TimeEntry._meta.db_table} ({columns}) FROM STDIN")
+            )
+        tail = self.tail
+        self.copy.write(
+            "".join(
+                f"{assignment_id}\t{work_date.isoformat()}\t{hours}{tail}"
+                for assignment_id, work_date, hours in self.pending
+            )
+        )
+        self.pending = []
+
+    def close(self) -> None:
+        try:
+            if connection.vendor == "postgresql":
+                self._send()
+            elif self.sending and self.result.ok and self.pending:
+                TimeEntry.objects.bulk_create(
+                    [
+                        TimeEntry(assignment_id=a, work_date=d, hours=h, entered_by=self.entered_by)
+                        for a, d, h in self.pending
+                    ],
+                    batch_size=BATCH_SIZE,
+                )
+        finally:
+            self.stack.close()

@@ -76,6 +76,10 @@ def _is_blank(cells: list[Any]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
+def _is_blank_text(cells: list[str]) -> bool:
+    return not "".join(cells).strip()
+
+
 # --- CSV ------------------------------------------------------------------------------------
 
 
@@ -113,7 +117,7 @@ def _csv_rows(data: bytes) -> tuple[list[str] | None, list[tuple[int, list[Any]]
         for number, cells in enumerate(reader, start=1):
             if number == 1:
                 header = cells
-            elif cells and not _is_blank(cells):
+            elif cells and not _is_blank_text(cells):
                 rows.append((number, cells))
                 if len(rows) > limit:
                     raise _too_many_rows()

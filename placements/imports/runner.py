@@ -7,6 +7,7 @@ rolled back, so a refused file writes nothing. An import that created or updated
 leaves one audit event (who, which file, the counts) besides what the services record.
 """
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +56,19 @@ def import_run(*, kind: str, path: Path, file_name: str, actor, dry_run: bool) -
         dry_run=dry_run,
         columns=[column.name for column in importer.columns],
     )
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects, no cycles: the cyclic collector only slows this down
     try:
-        table = table_read(Path(path))
+        return _run(importer, result, path=Path(path), actor=actor)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(importer, result: ImportResult, *, path: Path, actor) -> ImportResult:
+    kind, file_name, dry_run = result.kind, result.file_name, result.dry_run
+    try:
+        table = table_read(path)
     except FileRefused as refused:
         result.issues.extend(refused.issues)
         return result
@@ -109,67 +121,85 @@ def _check_header(importer, header: list[str], result: ImportResult) -> dict[str
     return positions
 
 
+class _Bad:
+    """A cell's problem, cached like a parsed value."""
+
+    def __init__(self, message: str):
+        self.message = message
+
+
+_EMPTY = object()
+
+
+def _parse_cell(column, raw: Any) -> Any:
+    """The parsed value, _EMPTY for an empty cell, or _Bad with the reason."""
+    if isinstance(raw, Formula):
+        return _Bad(
+            _("This cell holds a formula (%(formula)s): paste its value instead.")
+            % {"formula": raw.text}
+        )
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return _EMPTY
+    try:
+        return column.parse(raw)
+    except CellError as error:
+        return _Bad(str(error))
+
+
 def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult) -> list[Row]:
-    """Every cell through its column's parser; rows with a bad cell are reported, not kept."""
+    """Every cell through its column's parser; rows with a bad cell are reported, not kept.
+
+    Cells repeat a lot (dates, codes, hours), so each column caches what it parsed.
+    """
     width = len(table.header)
-    columns = [(column, positions[column.name]) for column in importer.columns]
-    caches: dict[str, dict] = {column.name: {} for column in importer.columns}
+    plan = [(column, column.name, positions[column.name], {}, {}) for column in importer.columns]
+    row_positions = tuple(positions[column.name] for column in importer.columns)
+    masked = tuple(column.masked for column in importer.columns)
+    required = _("This column is required.")
     rows: list[Row] = []
     for number, cells in table.rows:
-        if len(cells) > width and any(
-            cell not in (None, "") and str(cell).strip() for cell in cells[width:]
-        ):
+        count = len(cells)
+        if count > width and any(cell is not None and str(cell).strip() for cell in cells[width:]):
             result.add_issue(
                 number,
                 None,
                 _("This row has %(cells)s cells; the header names %(columns)s.")
-                % {"cells": len(cells), "columns": width},
+                % {"cells": count, "columns": width},
             )
             continue
         values: dict[str, Any] = {}
-        shown: list[str] = []
         ok = True
-        for column, position in columns:
-            raw = cells[position] if position < len(cells) else None
-            if isinstance(raw, Formula):
-                result.add_issue(
-                    number,
-                    column.name,
-                    _("This cell holds a formula (%(formula)s): paste its value instead.")
-                    % {"formula": raw.text},
-                )
-                ok = False
-                continue
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+        for column, name, position, text_cache, typed_cache in plan:
+            raw = cells[position] if position < count else None
+            if raw.__class__ is str:
+                parsed = text_cache.get(raw)
+                if parsed is None:
+                    parsed = text_cache[raw] = _parse_cell(column, raw)
+            else:
+                key = (raw.__class__, raw) if not isinstance(raw, Formula) else None
+                parsed = typed_cache.get(key) if key is not None else None
+                if parsed is None:
+                    parsed = _parse_cell(column, raw)
+                    if key is not None:
+                        typed_cache[key] = parsed
+            if parsed is _EMPTY:
                 if column.required:
-                    result.add_issue(number, column.name, _("This column is required."))
+                    result.add_issue(number, name, required)
                     ok = False
-                values[column.name] = column.empty
-                shown.append("")
-                continue
-            cache = caches[column.name]
-            key = (type(raw), raw)
-            try:
-                parsed = cache[key]
-            except KeyError:
-                try:
-                    parsed = column.parse(raw)
-                except CellError as error:
-                    parsed = error
-                cache[key] = parsed
-            if isinstance(parsed, CellError):
-                result.add_issue(number, column.name, str(parsed))
+                values[name] = column.empty
+            elif parsed.__class__ is _Bad:
+                result.add_issue(number, name, parsed.message)
                 ok = False
-                continue
-            values[column.name] = parsed
-            shown.append(_shown(column, raw))
+            else:
+                values[name] = parsed
         if ok:
-            rows.append(Row(number=number, values=values, shown=shown))
+            rows.append(
+                Row(
+                    number=number,
+                    values=values,
+                    cells=cells,
+                    positions=row_positions,
+                    masked=masked,
+                )
+            )
     return rows
-
-
-def _shown(column, raw: Any) -> str:
-    text = str(raw).strip()
-    if column.masked:
-        return "*" * max(len(text) - 4, 0) + text[-4:]
-    return text
