@@ -128,3 +128,11 @@ def test_oversized_upload_refused_and_not_kept(staff, placed, settings):
     response = _upload(client, [HEADERS["hours"], hours_row()])
     assert "The file is larger than the import limit." in response.content.decode()
     assert not (settings.MEDIA_ROOT / "imports").exists()
+
+
+@pytest.mark.parametrize("model", ["candidate", "client", "assignment", "timeentry"])
+def test_every_placements_list_links_to_the_import_page(staff, model):
+    client, _user = staff
+    response = client.get(f"/admin/placements/{model}/")
+    assert response.status_code == 200
+    assert f'href="{URL}"' in response.content.decode()
