@@ -13,20 +13,18 @@ def invoice_run_task(run_id: int) -> None:
 
 @shared_task
 def invoice_render_pdf_task(invoice_id: int) -> None:
-    """Render and store an issued invoice's PDF. Queued on commit by the finalisation.
+    """Render and store an issued invoice's PDF once (billing.pdf); queued on commit by the
+    finalisation, one task per invoice so the workers share a month's PDFs."""
+    from billing.pdf import invoice_pdf_store
 
-    TODO (PDF helper, issue 4 item 4): render with WeasyPrint (imported inside the rendering
-    function), store it in `Invoice.pdf` and set `pdf_rendered_at` once; return at once when
-    `pdf_rendered_at` is set. Until then this does nothing: no PDF is produced yet.
-    """
-    return None
+    invoice_pdf_store(invoice_id=invoice_id)
 
 
 @shared_task
 def credit_note_render_pdf_task(credit_note_id: int) -> None:
-    """Render and store a credit note's PDF. Queued on commit by `credit_note_create`.
+    """Render and store a credit note's PDF once (billing.pdf); queued on commit by
+    `credit_note_create`."""
+    from billing.pdf import credit_note_pdf_store
 
-    TODO (PDF helper, issue 4 item 4): as `invoice_render_pdf_task`, for `CreditNote.pdf`.
-    Until then this does nothing: no PDF is produced yet.
-    """
-    return None
+    credit_note_pdf_store(credit_note_id=credit_note_id)
+

@@ -238,6 +238,19 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CONTRACT_EXPIRY_WARNING_DAYS = env.int("CONTRACT_EXPIRY_WARNING_DAYS", default=90)
 # An invoice is due this many days after its invoice date (the payment term on the invoice).
 INVOICE_PAYMENT_TERM_DAYS = env.int("INVOICE_PAYMENT_TERM_DAYS", default=14)
+# The first payment reminder goes out this many days after an invoice's due date.
+INVOICE_REMINDER_DAYS = env.int("INVOICE_REMINDER_DAYS", default=7)
+
+# NVSI as the issuer of invoices and credit notes (the letterhead of every PDF) and the
+# account clients pay to (and whose camt.053 statements are imported). The defaults are demo
+# values: set the real ones in production. NVSI_ADDRESS takes "|" for a line break.
+NVSI_NAME = env.str("NVSI_NAME", default="Nederlandse Vereniging voor Sociale Innovatie")
+NVSI_ADDRESS = env.str("NVSI_ADDRESS", default="Postbus 1234|3500 AA Utrecht").replace("|", "\n")
+NVSI_KVK = env.str("NVSI_KVK", default="12345678")
+NVSI_VAT_NUMBER = env.str("NVSI_VAT_NUMBER", default="NL123456789B01")
+NVSI_IBAN = env.str("NVSI_IBAN", default="NL86INGB0002445588")
+NVSI_BIC = env.str("NVSI_BIC", default="INGBNL2A")
+NVSI_BILLING_EMAIL = env.str("NVSI_BILLING_EMAIL", default="facturen@nvsi.example.nl")
 
 # Imports (docs/imports.md): a larger file is refused before it is parsed; a file with more
 # data rows is refused as well.
