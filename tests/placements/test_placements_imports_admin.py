@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.roles import Role
 from placements.models import TimeEntry
@@ -126,7 +127,11 @@ def test_oversized_upload_refused_and_not_kept(staff, placed, settings):
     client, _user = staff
     settings.IMPORT_MAX_BYTES = 50
     response = _upload(client, [HEADERS["hours"], hours_row()])
-    assert "The file is larger than the import limit." in response.content.decode()
+    with translation.override("nl"):  # the page is rendered in Dutch
+        assert (
+            translation.gettext("The file is larger than the import limit.")
+            in response.content.decode()
+        )
     assert not (settings.MEDIA_ROOT / "imports").exists()
 
 
