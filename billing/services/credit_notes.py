@@ -230,7 +230,7 @@ def credit_note_create(
         },
     )
     note_id = note.pk
-    transaction.on_commit(lambda: _queue_pdf(note_id))
+    transaction.on_commit(lambda: _queue_pdf(note_id), robust=True)  # as for invoices
     return note
 
 

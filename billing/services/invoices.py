@@ -95,15 +95,16 @@ def _draft_build(*, client_id: int, month: datetime.date, run: InvoiceRun | None
     if not assignments:
         return None
     entries = lock_time_entries(
-        approved_entries(month=month).filter(assignment_id__in=[a.pk for a in assignments])
+        approved_entries(month=month).filter(assignment_id__in=[a.pk for a in assignments]),
+        fields=("pk", "assignment_id", "hours"),
     )
     if not entries:
         return None
     hours: dict[int, Decimal] = defaultdict(lambda: ZERO)
     entry_ids: dict[int, list[int]] = defaultdict(list)
-    for entry in entries:
-        hours[entry.assignment_id] += entry.hours
-        entry_ids[entry.assignment_id].append(entry.pk)
+    for pk, assignment_id, entry_hours in entries:
+        hours[assignment_id] += entry_hours
+        entry_ids[assignment_id].append(pk)
 
     invoice = Invoice.objects.create(client_id=client_id, period=month, run=run)
     lines = [
@@ -130,7 +131,7 @@ def _draft_build(*, client_id: int, month: datetime.date, run: InvoiceRun | None
         ]
     )
     time_entries_billing_transition(
-        entry_ids=[entry.pk for entry in entries],
+        entry_ids=[pk for pk, _assignment_id, _hours in entries],
         from_status=TimeEntry.Status.APPROVED,
         to_status=TimeEntry.Status.INVOICED,
     )
@@ -223,7 +224,9 @@ def _issue(
         },
     )
     invoice_id = invoice.pk
-    transaction.on_commit(lambda: _queue_pdf(invoice_id))
+    # Robust: the invoice stands once committed; a PDF that fails to queue (or, with eager
+    # Celery, to render) is logged and left for a later render, not raised into the run.
+    transaction.on_commit(lambda: _queue_pdf(invoice_id), robust=True)
     return invoice
 
 

@@ -10,7 +10,7 @@ it is held only for the end of a finalisation.
 from django.db import connection
 
 from billing.models import CreditNote, Invoice
-from placements.models import Assignment, Client, TimeEntry
+from placements.models import Assignment, Client
 
 
 def _require_transaction() -> None:
@@ -33,10 +33,12 @@ def lock_assignments(assignment_ids) -> list[Assignment]:
     )
 
 
-def lock_time_entries(queryset) -> list[TimeEntry]:
-    """Lock (and return) the entries of `queryset` in primary-key order."""
+def lock_time_entries(queryset, *, fields: tuple[str, ...] = ()) -> list:
+    """Lock the entries of `queryset` in primary-key order; return them (as model objects,
+    or as tuples of `fields` when given: cheaper for the thousands of a monthly run)."""
     _require_transaction()
-    return list(queryset.select_for_update(of=("self",)).order_by("pk"))
+    locked = queryset.select_for_update(of=("self",)).order_by("pk")
+    return list(locked.values_list(*fields) if fields else locked)
 
 
 def lock_invoice(invoice_id: int) -> Invoice:

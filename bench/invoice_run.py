@@ -1,0 +1,220 @@
+"""How fast is the monthly invoice run? 5,000 clients with a month of approved hours.
+
+The run (in this process, as `manage.py run_invoices` does it: one transaction per client,
+numbers, VAT, audit records; without rendering PDFs) is measured against a floor in the same run: the
+bare SQL aggregate of the same hours, SUM(hours), SUM(hours x rate) GROUP BY client and
+assignment, which is all the arithmetic an invoice run needs and none of its writes.
+
+The data is its own: clients named "Bench-factuur ...", candidates K-BILL-*, hours in
+January 2031 (a month no demo data reaches), invoiced on 3 February 2031. It is generated
+fresh (bulk inserts, COPY for the hours) and removed afterwards, invoices included: for that
+the cleanup switches the immutability triggers off for its own transaction, which only the
+benchmark may do.
+
+    python bench/invoice_run.py [--clients 5000] [--assignments 3]
+"""
+
+import argparse
+import datetime
+import io
+import time
+from decimal import Decimal
+
+from _setup import best_of, django_setup
+
+django_setup()
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from billing.models import DocumentCounter, Invoice, InvoiceRun
+from billing.services import invoice_run_month
+from billing.services import invoices as invoice_services
+from core.models import AuditEvent
+from members.demo import seed_members
+from members.models import Municipality
+from placements.models import Assignment, Candidate, Client, TimeEntry
+
+MONTH = datetime.date(2031, 1, 1)
+INVOICE_DATE = datetime.date(2031, 2, 3)
+CLIENT_PREFIX = "Bench-factuur "
+CANDIDATE_PREFIX = "K-BILL-"
+BILLING_TABLES = ["billing_invoice", "billing_invoiceline", "billing_invoicelineentry"]
+
+FLOOR_SQL = """
+SELECT a.client_id, e.assignment_id, SUM(e.hours), SUM(e.hours * a.hourly_rate)
+FROM placements_timeentry e JOIN placements_assignment a ON a.id = e.assignment_id
+WHERE e.status = 'approved' AND e.work_date BETWEEN %s AND %s
+GROUP BY a.client_id, e.assignment_id
+"""
+
+
+def workdays() -> list[datetime.date]:
+    days = [MONTH + datetime.timedelta(days=n) for n in range(31)]
+    return [d for d in days if d.weekday() < 5]
+
+
+def cleanup() -> None:
+    """Remove every bench object, invoices too (triggers off in this transaction only)."""
+    clients = Client.objects.filter(name__startswith=CLIENT_PREFIX)
+    invoices = Invoice.objects.filter(client__in=clients)
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in BILLING_TABLES:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_immutable")
+        invoice_ids = list(invoices.values_list("pk", flat=True))
+        cursor.execute(
+            "DELETE FROM billing_invoicelineentry WHERE line_id IN "
+            "(SELECT id FROM billing_invoiceline WHERE invoice_id = ANY(%s))",
+            [invoice_ids],
+        )
+        cursor.execute("DELETE FROM billing_invoiceline WHERE invoice_id = ANY(%s)", [invoice_ids])
+        cursor.execute("DELETE FROM billing_invoice WHERE id = ANY(%s)", [invoice_ids])
+        AuditEvent.objects.filter(
+            content_type__app_label="billing",
+            content_type__model="invoice",
+            object_id__in=[str(pk) for pk in invoice_ids],
+        ).delete()
+        runs = InvoiceRun.objects.filter(month=MONTH)
+        AuditEvent.objects.filter(
+            content_type__app_label="billing",
+            content_type__model="invoicerun",
+            object_id__in=[str(pk) for pk in runs.values_list("pk", flat=True)],
+        ).delete()
+        runs.delete()
+        if not Invoice.objects.filter(invoice_date__year=INVOICE_DATE.year).exists():
+            DocumentCounter.objects.filter(series="invoice", year=INVOICE_DATE.year).delete()
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        for table in BILLING_TABLES:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_immutable")
+    with transaction.atomic():
+        TimeEntry.objects.filter(assignment__client__in=clients).delete()
+        Assignment.objects.filter(client__in=clients).delete()
+        Candidate.objects.filter(client_number__startswith=CANDIDATE_PREFIX).delete()
+        clients.delete()
+
+
+def generate(*, clients: int, assignments: int) -> int:
+    """Clients, one candidate per assignment, approved assignments, approved hours (COPY)."""
+    seed_members(today=timezone.localdate())
+    municipalities = list(Municipality.objects.order_by("cbs_code"))
+    taken = set(
+        Client.objects.filter(kvk_number__startswith="96").values_list("kvk_number", flat=True)
+    )
+    kvks = (f"96{n:06d}" for n in range(1_000_000) if f"96{n:06d}" not in taken)
+    client_rows = Client.objects.bulk_create(
+        [
+            Client(
+                name=f"{CLIENT_PREFIX}{n:05d}",
+                kvk_number=next(kvks),
+                billing_address="Benchstraat 1\n1000 AA Amsterdam",
+                billing_email=f"bench{n}@example.invalid",
+            )
+            for n in range(clients)
+        ],
+        batch_size=2000,
+    )
+    candidates = Candidate.objects.bulk_create(
+        [
+            Candidate(
+                municipality=municipalities[n % len(municipalities)],
+                client_number=f"{CANDIDATE_PREFIX}{n:06d}",
+                first_name="Bench",
+                last_name=f"Kandidaat {n}",
+                birth_date=datetime.date(1980, 1, 1),
+            )
+            for n in range(clients * assignments)
+        ],
+        batch_size=2000,
+    )
+    now = timezone.now()
+    rows = Assignment.objects.bulk_create(
+        [
+            Assignment(
+                candidate=candidate,
+                client=client_rows[n // assignments],
+                start_date=MONTH,
+                end_date=datetime.date(2031, 1, 31),
+                hours_per_week=Decimal("20"),
+                work_description="Benchmark",
+                hourly_rate=Decimal("14.71") + Decimal(n % 50) / 10,
+                status=Assignment.Status.APPROVED,
+                decided_at=now,
+            )
+            for n, candidate in enumerate(candidates)
+        ],
+        batch_size=2000,
+    )
+    hours = ["4.00", "6.50", "7.25", "8.00", "3.75"]
+    buffer = io.StringIO()
+    count = 0
+    for assignment in rows:
+        for i, day in enumerate(workdays()):
+            buffer.write(
+                f"{assignment.pk}\t{day}\t{hours[(assignment.pk + i) % 5]}\tapproved\t"
+                f"{now.isoformat()}\t{now.isoformat()}\t{now.isoformat()}\n"
+            )
+            count += 1
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(
+            "COPY placements_timeentry (assignment_id, work_date, hours, status, approved_at,"
+            " created_at, updated_at) FROM STDIN"
+        ) as copy,
+    ):
+        copy.write(buffer.getvalue())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE placements_timeentry")
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=5000)
+    parser.add_argument("--assignments", type=int, default=3, help="per client")
+    args = parser.parse_args()
+
+    cleanup()  # what an interrupted earlier run left behind
+    start = time.perf_counter()
+    entries = generate(clients=args.clients, assignments=args.assignments)
+    print(
+        f"generated {args.clients:,} clients, {args.clients * args.assignments:,} assignments, "
+        f"{entries:,} approved time entries in {time.perf_counter() - start:.1f} s"
+    )
+    try:
+        last = MONTH.replace(day=31)
+
+        def floor():
+            with connection.cursor() as cursor:
+                cursor.execute(FLOOR_SQL, [MONTH, last])
+                cursor.fetchall()
+
+        floor()  # warm the cache
+        floor_seconds = best_of(floor, repeat=3)
+
+        # The run queues one PDF task per invoice on commit; with eager Celery that would
+        # render here. The run is measured without it (PDF rendering is measured apart).
+        invoice_services._queue_pdf = lambda invoice_id: None
+        start = time.perf_counter()
+        run = invoice_run_month(month=MONTH, invoice_date=INVOICE_DATE, actor=None)
+        seconds = time.perf_counter() - start
+
+        assert run.status == InvoiceRun.Status.DONE and run.clients_done == args.clients
+        assert not TimeEntry.objects.filter(
+            assignment__client__name__startswith=CLIENT_PREFIX, status="approved"
+        ).exists()
+        ratio = seconds / floor_seconds
+        print(
+            f"invoice_run: {run.clients_done:,} invoices, {args.clients * args.assignments:,} "
+            f"lines, {entries:,} entries in {seconds:.2f} s "
+            f"({seconds / run.clients_done * 1000:.2f} ms per invoice, "
+            f"{entries / seconds:,.0f} entries/s)"
+        )
+        print(f"floor (SQL aggregate of the same hours): {floor_seconds * 1000:.1f} ms")
+        print(f"ratio run / aggregate: {ratio:,.0f}x")
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
