@@ -718,12 +718,16 @@ class HoursWeekGrid:
                 work_date__range=(self.days[0], self.days[-1]),
             )
             .exclude(assignment=assignment)
+            .exclude(status=TimeEntry.Status.CREDITED)
             .values_list("work_date")
             .annotate(total=Sum("hours"))
         )
 
     def _entries(self) -> dict[datetime.date, TimeEntry]:
-        qs = self.assignment.time_entries.filter(work_date__range=(self.days[0], self.days[-1]))
+        # A credited entry is history: the day shows its correction (or nothing yet).
+        qs = self.assignment.time_entries.filter(
+            work_date__range=(self.days[0], self.days[-1])
+        ).exclude(status=TimeEntry.Status.CREDITED)
         return {entry.work_date: entry for entry in qs}
 
     def in_assignment(self, day: datetime.date) -> bool:

@@ -146,6 +146,28 @@ def test_invoiced_days_are_read_only(client, assignment):
     assert _hours(assignment) == {_day(0): Decimal("8.00"), _day(1): Decimal("6.00")}
 
 
+def test_a_credited_day_shows_and_takes_its_correction(client, assignment):
+    """After a credit note the credited entry is history; the day is open for the correction."""
+    TimeEntryFactory(
+        assignment=assignment,
+        work_date=_day(0),
+        hours=Decimal("8.00"),
+        status=TimeEntry.Status.CREDITED,
+        approved_at=datetime.datetime(2026, 3, 16, tzinfo=datetime.UTC),
+    )
+    page = client.get(_url(assignment))
+    assert not page.context["form"].fields[_field(0)].disabled
+    assert page.context["form"][_field(0)].value() is None
+    assert _post(client, assignment, {0: "6"}).status_code == 302
+    statuses = dict(
+        assignment.time_entries.filter(work_date=_day(0)).values_list("status", "hours")
+    )
+    assert statuses == {
+        TimeEntry.Status.CREDITED: Decimal("8.00"),
+        TimeEntry.Status.ENTERED: Decimal("6.00"),
+    }
+
+
 def test_days_outside_the_assignment_are_not_editable(client, town, framework):
     assignment = AssignmentFactory(
         candidate=CandidateFactory(municipality=town),
