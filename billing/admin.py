@@ -459,3 +459,6 @@ class CreditNoteAdmin(admin.ModelAdmin):
     @admin.display(description=_("client"), ordering="invoice__client__name")
     def client_name(self, obj):
         return obj.invoice.client_name
+
+
+from billing import admin_payments  # noqa: E402, F401 - payments, bank statements, receivables

@@ -28,3 +28,19 @@ def credit_note_render_pdf_task(credit_note_id: int) -> None:
 
     credit_note_pdf_store(credit_note_id=credit_note_id)
 
+
+@shared_task
+def invoice_reminders_task() -> None:
+    """Daily (CELERY_BEAT_SCHEDULE): create the first reminder of each invoice overdue by
+    INVOICE_REMINDER_DAYS; each is mailed by its own task."""
+    from billing.services.payments import invoice_reminders_create
+
+    invoice_reminders_create()
+
+
+@shared_task
+def invoice_reminder_send_task(reminder_id: int) -> None:
+    """Mail one payment reminder; a sent one is not sent again."""
+    from billing.services.payments import invoice_reminder_send
+
+    invoice_reminder_send(reminder_id=reminder_id)

@@ -7,6 +7,7 @@ let a fresh checkout run: an embedded PostgreSQL under `var/` and Celery tasks i
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -231,7 +232,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Payment reminders for invoices overdue by INVOICE_REMINDER_DAYS (billing.tasks).
+    "billing-invoice-reminders": {
+        "task": "billing.tasks.invoice_reminders_task",
+        "schedule": crontab(hour=7, minute=0),
+    },
+}
 
 # --- Domain settings (defaults where DOMAIN.md marks a figure as not public) -------------
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("placements.urls")),
     path("", include("placements.urls_overview")),
+    path("", include("billing.urls")),
 ]
