@@ -77,6 +77,9 @@ def test_the_year_filter(shared_invoice):
     response = _login(user_a).get(URL, {"jaar": 2025})
     assert response.status_code == 200
     assert response.context["rows"] == []
+    page = response.content.decode()
+    assert "<h1>Omzet 2025</h1>" in page  # a year, not the number 2.025
+    assert '<option value="2025" selected>2025</option>' in page
     assert _login(user_a).get(URL, {"jaar": "nonsense"}).status_code == 200
 
 
