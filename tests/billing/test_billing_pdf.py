@@ -45,12 +45,14 @@ def test_the_invoice_pdf_states_number_client_lines_and_totals_in_dutch(invoice)
     assert invoice.pdf_rendered_at is not None
     assert invoice.pdf.name.endswith(f"factuur-{invoice.number}.pdf")
     text = _text(invoice.pdf.read())
-    # Words are translated by the lead at the end: the figures are asserted, not the words.
     assert invoice.number in text
     assert "Bakkerij Korenschoof" in text
     line = invoice.lines.get()
     assert line.candidate_name in text
     assert line.municipality.name in text
+    assert f"Opdracht {line.assignment_id}" in text
+    # The candidate's client number is the municipality's benefits data: not on a client's invoice.
+    assert line.candidate_client_number not in text
     assert "15,75" in text  # hours, decimal comma
     assert "02-04-2026" in text  # invoice date dd-mm-yyyy
     assert invoice.due_date.strftime("%d-%m-%Y") in text
