@@ -11,6 +11,7 @@ import datetime
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -93,6 +94,7 @@ class InvoiceRunAdmin(admin.ModelAdmin):
         "invoice_date",
         "status",
         "progress",
+        "pdf_progress",
         "started_by",
         "started_at",
         "finished_at",
@@ -102,8 +104,8 @@ class InvoiceRunAdmin(admin.ModelAdmin):
         "month",
         "invoice_date",
         "status",
-        "clients_total",
-        "clients_done",
+        "progress",
+        "pdf_progress",
         "error",
         "started_by",
         "created_at",
@@ -114,6 +116,11 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     list_select_related = ["started_by"]
     actions = ["run_again"]
     change_list_template = "admin/billing/invoicerun/change_list.html"
+    change_form_template = "admin/billing/invoicerun/change_form.html"
+    # The pages refresh themselves while a run is active, and for a while after one finished
+    # while its PDFs are still being rendered by the workers (a failed render never ends).
+    refresh_seconds = 5
+    refresh_pdfs_for = datetime.timedelta(minutes=15)
 
     def has_add_permission(self, request):
         return False  # started through "Run invoices for a month"
@@ -131,7 +138,20 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     def month_display(self, obj):
         return f"{obj.month:%Y-%m}"
 
-    @admin.display(description=_("progress"))
+    def get_queryset(self, request):
+        issued = Q(invoices__status=Invoice.Status.ISSUED)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                pdfs_total=Count("invoices", filter=issued),
+                pdfs_done=Count(
+                    "invoices", filter=issued & Q(invoices__pdf_rendered_at__isnull=False)
+                ),
+            )
+        )
+
+    @admin.display(description=_("clients invoiced"))
     def progress(self, obj):
         return format_html(
             '<progress max="100" value="{}"></progress> {} / {}',
@@ -139,6 +159,26 @@ class InvoiceRunAdmin(admin.ModelAdmin):
             obj.clients_done,
             obj.clients_total,
         )
+
+    @admin.display(description=_("PDFs rendered"))
+    def pdf_progress(self, obj):
+        done, total = obj.pdfs_done, obj.pdfs_total
+        return format_html(
+            '<progress max="100" value="{}"></progress> {} / {}',
+            100 if not total else done * 100 // total,
+            done,
+            total,
+        )
+
+    def _should_refresh(self, runs) -> bool:
+        """A run is active, or one finished recently and its PDFs are still outstanding."""
+        recent = timezone.now() - self.refresh_pdfs_for
+        for run in runs:
+            if run.is_active:
+                return True
+            if run.finished_at and run.finished_at >= recent and run.pdfs_done < run.pdfs_total:
+                return True
+        return False
 
     def get_urls(self):
         return [
@@ -151,14 +191,27 @@ class InvoiceRunAdmin(admin.ModelAdmin):
         ]
 
     def changelist_view(self, request, extra_context=None):
+        recent = timezone.now() - self.refresh_pdfs_for
+        candidates = self.get_queryset(request).filter(
+            Q(status__in=[InvoiceRun.Status.PENDING, InvoiceRun.Status.RUNNING])
+            | Q(finished_at__gte=recent)
+        )
         extra_context = {
             **(extra_context or {}),
             "may_start": self.has_start_permission(request),
-            "run_active": InvoiceRun.objects.filter(
-                status__in=[InvoiceRun.Status.PENDING, InvoiceRun.Status.RUNNING]
-            ).exists(),
+            "refresh_seconds": self.refresh_seconds if self._should_refresh(candidates) else None,
         }
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        run = self.get_object(request, object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "refresh_seconds": (
+                self.refresh_seconds if run is not None and self._should_refresh([run]) else None
+            ),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def start_view(self, request):
         if not self.has_start_permission(request):

@@ -12,8 +12,11 @@ thousands of them.
 """
 
 import calendar
+import contextlib
+import contextvars
 import datetime
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 
 from django.conf import settings
@@ -226,8 +229,29 @@ def _issue(
     invoice_id = invoice.pk
     # Robust: the invoice stands once committed; a PDF that fails to queue (or, with eager
     # Celery, to render) is logged and left for a later render, not raised into the run.
-    transaction.on_commit(lambda: _queue_pdf(invoice_id), robust=True)
+    if not _pdf_deferred.get():
+        transaction.on_commit(lambda: _queue_pdf(invoice_id), robust=True)
     return invoice
+
+
+# Set by `pdf_rendering_deferred()`: finalisations in this context queue no PDF.
+_pdf_deferred = contextvars.ContextVar("billing_pdf_deferred", default=False)
+
+
+@contextlib.contextmanager
+def pdf_rendering_deferred() -> Iterator[None]:
+    """Issue invoices without queueing their PDFs; `manage.py render_missing_pdfs` renders
+    them later (in parallel on the workers when there is a broker).
+
+    Without a broker Celery runs every task in-process, so each finalisation would render its
+    PDF inline (about 0.3 s): this is for bulk issuing in one process, the demo data and the
+    benchmark. Decided when the invoice is issued, not when its transaction commits.
+    """
+    token = _pdf_deferred.set(True)
+    try:
+        yield
+    finally:
+        _pdf_deferred.reset(token)
 
 
 def _queue_pdf(invoice_id: int) -> None:
