@@ -154,7 +154,8 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     @admin.display(description=_("clients invoiced"))
     def progress(self, obj):
         return format_html(
-            '<progress max="100" value="{}"></progress> {} / {}',
+            '<span style="white-space: nowrap"><progress max="100" value="{}"></progress> '
+            "{} / {}</span>",
             obj.progress_percentage,
             obj.clients_done,
             obj.clients_total,
@@ -164,7 +165,8 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     def pdf_progress(self, obj):
         done, total = obj.pdfs_done, obj.pdfs_total
         return format_html(
-            '<progress max="100" value="{}"></progress> {} / {}',
+            '<span style="white-space: nowrap"><progress max="100" value="{}"></progress> '
+            "{} / {}</span>",
             100 if not total else done * 100 // total,
             done,
             total,

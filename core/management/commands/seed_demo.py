@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, seed_users
 from accounts.roles import Role
+from billing.demo import queue_pdfs_on_commit, seed_billing
 from members.demo import seed_members
 from placements.demo import EXTRA_COORDINATORS, seed_placements
 
@@ -13,7 +14,8 @@ from placements.demo import EXTRA_COORDINATORS, seed_placements
 class Command(BaseCommand):
     help = (
         "Loads the demo data: regions, municipalities, frameworks, contracts, one user per role, "
-        "candidates, clients, assignments and a year of hours."
+        "candidates, clients, assignments, a year of hours and a year of invoices with their "
+        "payments."
     )
 
     def handle(self, *args, **options):
@@ -22,8 +24,22 @@ class Command(BaseCommand):
             municipalities = seed_members(today=today)
             accounts = seed_users(municipalities=municipalities)
             counts = seed_placements(today=today, municipalities=municipalities)
+        with transaction.atomic():
+            billing, pdf_invoices, pdf_notes = seed_billing(today=today)
+            # The most recent month's PDFs and the credit note's, rendered once this commits
+            # (in this process without a broker); the rest: render_missing_pdfs.
+            queue_pdfs_on_commit(invoice_ids=pdf_invoices, credit_note_ids=pdf_notes)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
+        self.stdout.write(
+            "Billing: " + ", ".join(f"{count} {name}" for name, count in billing.items()) + "."
+        )
+        if pdf_invoices or pdf_notes:
+            self.stdout.write(
+                f"PDFs of {len(pdf_invoices)} recent invoices and {len(pdf_notes)} credit notes "
+                "rendered; the older ones: `python manage.py render_missing_pdfs` (in parallel "
+                "on the workers when CELERY_BROKER_URL is set)."
+            )
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for role, email in accounts:
