@@ -109,10 +109,8 @@ def _draft_build(*, client_id: int, month: datetime.date, run: InvoiceRun | None
         hours[assignment_id] += entry_hours
         entry_ids[assignment_id].append(pk)
 
-    invoice = Invoice.objects.create(client_id=client_id, period=month, run=run)
     lines = [
         InvoiceLine(
-            invoice=invoice,
             assignment=assignment,
             municipality_id=assignment.candidate.municipality_id,
             candidate_name=assignment.candidate.full_name,
@@ -125,6 +123,15 @@ def _draft_build(*, client_id: int, month: datetime.date, run: InvoiceRun | None
         for assignment in assignments
         if assignment.pk in hours
     ]
+    # The subtotal is known before the invoice is written: one INSERT, no UPDATE after.
+    invoice = Invoice.objects.create(
+        client_id=client_id,
+        period=month,
+        run=run,
+        subtotal=sum((line.amount for line in lines), ZERO),
+    )
+    for line in lines:
+        line.invoice = invoice
     InvoiceLine.objects.bulk_create(lines)
     InvoiceLineEntry.objects.bulk_create(
         [
@@ -138,8 +145,6 @@ def _draft_build(*, client_id: int, month: datetime.date, run: InvoiceRun | None
         from_status=TimeEntry.Status.APPROVED,
         to_status=TimeEntry.Status.INVOICED,
     )
-    invoice.subtotal = sum((line.amount for line in lines), ZERO)
-    invoice.save(update_fields=["subtotal", "updated_at"])
     return invoice
 
 
