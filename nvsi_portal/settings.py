@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "members",
     "placements",
     "billing",
+    "premiums",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,8 @@ NVSI_KVK = env.str("NVSI_KVK", default="12345678")
 NVSI_VAT_NUMBER = env.str("NVSI_VAT_NUMBER", default="NL123456789B01")
 NVSI_IBAN = env.str("NVSI_IBAN", default="NL86INGB0002445588")
 NVSI_BIC = env.str("NVSI_BIC", default="INGBNL2A")
+# The pain.001 version of premium payout files (sepaxml ships the XSDs of .03, .09, .10, .11).
+PREMIUM_SEPA_SCHEMA = env.str("PREMIUM_SEPA_SCHEMA", default="pain.001.001.03")
 NVSI_BILLING_EMAIL = env.str("NVSI_BILLING_EMAIL", default="facturen@nvsi.example.nl")
 
 # Imports (docs/imports.md): a larger file is refused before it is parsed; a file with more

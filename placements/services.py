@@ -109,6 +109,13 @@ TWO_DECIMALS = Decimal("0.01")
 # --- Helpers -------------------------------------------------------------------------------
 
 
+def _premiums():
+    """premiums.services, imported late: premiums builds on placements, not the other way."""
+    from premiums import services
+
+    return services
+
+
 def _date(value: datetime.date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
@@ -846,6 +853,9 @@ def time_entries_billing_transition(
             _("Some of these hours changed meanwhile; nothing was done. Try again."),
             code="time_entries_changed",
         )
+    if to_status == TimeEntry.Status.CREDITED:
+        # Credited hours earn nothing: their correction is a new entry that accrues anew.
+        _premiums().premium_accruals_reverse(entry_ids=ids, actor=None)
     return count
 
 
@@ -861,6 +871,8 @@ def time_entry_update(
     assignment = _lock_for_hours(entry.assignment_id)
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     time_entry_refuse_invoiced(entry)
+    if entry.status == TimeEntry.Status.APPROVED:
+        _premiums().premium_accruals_reverse(entry_ids=[entry.pk], actor=actor)
     before = _entry_snapshot(entry)
     if hours is not None:
         entry.hours = hours
@@ -887,6 +899,7 @@ def time_entry_delete(*, entry: TimeEntry, actor) -> None:
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     time_entry_refuse_invoiced(entry)
     audit_record(actor=actor, action="time_entry.delete", obj=entry, before=_entry_snapshot(entry))
+    _premiums().premium_accruals_reverse(entry_ids=[entry.pk], actor=actor)
     entry.delete()
 
 
@@ -900,6 +913,13 @@ def time_entries_approve(*, entries: Iterable[TimeEntry] | Any, actor) -> int:
         list(entries.values_list("pk", flat=True))
         if hasattr(entries, "values_list")
         else [entry.pk for entry in entries]
+    )
+    # The candidates first (the lock order), which serialises the premium accrual per person.
+    list(
+        Candidate.objects.select_for_update()
+        .filter(pk__in=TimeEntry.objects.filter(pk__in=pks).values("assignment__candidate_id"))
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     locked = list(
         TimeEntry.objects.select_for_update()
@@ -916,6 +936,7 @@ def time_entries_approve(*, entries: Iterable[TimeEntry] | Any, actor) -> int:
         approved_at=now,
         updated_at=now,
     )
+    _premiums().premium_accrue_for_entries(entry_ids=[pk for pk, _a in locked], actor=actor)
     per_assignment: dict[int, int] = {}
     for _pk, assignment_id in locked:
         per_assignment[assignment_id] = per_assignment.get(assignment_id, 0) + 1

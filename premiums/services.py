@@ -1,0 +1,407 @@
+"""Writes for premiums: accrual when hours are approved, reversal when they stop counting,
+and payout runs (prepare, approve with the SEPA file, mark paid).
+
+Accrual rules (DOMAIN.md, Premiums): hours x the premium per hour in force on the work date,
+rounded half up to the cent, but never beyond what keeps the candidate's accrued premium in
+that calendar year within the annual cap in force on the work date; the part above is
+recorded as capped and never paid. Under 27 on the work date without the wage-cost-subsidy
+flag: nothing, with the reason.
+
+Accruals are per entry in approval order (within one approval: by work date, then entry).
+A reversal frees headroom for later approvals only; accruals already made stay as they are.
+
+Lock order: see premiums.locks.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.roles import is_back_office, is_coordinator
+from core.money import line_amount
+from core.services import audit_record
+from members.models import Municipality
+from members.selectors import FrameworkNotInForce, framework_in_force
+from placements.models import Candidate, TimeEntry
+from placements.validators import iban_normalise
+from premiums.locks import _require_transaction, lock_candidates, lock_municipality, lock_run
+from premiums.models import (
+    PAYOUTS_PER_YEAR_MAX,
+    PayoutExclusion,
+    PayoutLine,
+    PayoutRun,
+    PremiumAccrual,
+)
+
+ZERO = Decimal("0.00")
+COUNTING_STATUSES = (TimeEntry.Status.APPROVED, TimeEntry.Status.INVOICED)
+
+
+def _actor_or_none(actor):
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+# --- Accrual --------------------------------------------------------------------------------
+
+
+def _live_accruals(entry_ids):
+    return PremiumAccrual.objects.filter(
+        time_entry_id__in=entry_ids, kind=PremiumAccrual.Kind.ACCRUAL, reversed_at__isnull=True
+    )
+
+
+def premium_accruals_reverse(*, entry_ids: Iterable[int], actor) -> int:
+    """Reverse the live accruals of these entries (hours set back to entered, deleted or
+    credited): a negated row per accrual, the original marked reversed. Returns the count.
+
+    Inside the caller's transaction, after it locked the entries. Paid or not: an unpaid
+    pair nets to zero in the next payout, a reversal of paid premium is set off against it.
+    """
+    _require_transaction()
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return 0
+    live = list(_live_accruals(ids).select_for_update().order_by("pk"))
+    if not live:
+        return 0
+    now = timezone.now()
+    by = _actor_or_none(actor)
+    PremiumAccrual.objects.bulk_create(
+        [
+            PremiumAccrual(
+                kind=PremiumAccrual.Kind.REVERSAL,
+                reverses=accrual,
+                time_entry_id=accrual.time_entry_id,
+                candidate_id=accrual.candidate_id,
+                year=accrual.year,
+                work_date=accrual.work_date,
+                hours=-accrual.hours,
+                rate=accrual.rate,
+                annual_cap=accrual.annual_cap,
+                amount=-accrual.amount,
+                capped_amount=-accrual.capped_amount,
+                reason=accrual.reason,
+                created_by=by,
+            )
+            for accrual in live
+        ]
+    )
+    PremiumAccrual.objects.filter(pk__in=[a.pk for a in live]).update(reversed_at=now)
+    return len(live)
+
+
+def premium_accrue_for_entries(*, entry_ids: Iterable[int], actor) -> int:
+    """Accrue the premium of these approved (or invoiced) entries; returns the rows written.
+
+    Call inside the approving transaction with the entries' candidates locked (so the sum of
+    a candidate's year cannot change underneath). An entry that still has a live accrual
+    (hours set back to entered outside the services, then approved anew) gets it reversed
+    first: its hours may have changed.
+    """
+    _require_transaction()
+    ids = sorted(set(entry_ids))
+    if not ids:
+        return 0
+    premium_accruals_reverse(entry_ids=ids, actor=actor)
+    entries = list(
+        TimeEntry.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids, status__in=COUNTING_STATUSES)
+        .select_related("assignment__candidate")
+        .order_by("work_date", "pk")
+    )
+    if not entries:
+        return 0
+    candidate_ids = {e.assignment.candidate_id for e in entries}
+    years = {e.work_date.year for e in entries}
+    accrued: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+    for candidate_id, year, total in (
+        PremiumAccrual.objects.filter(candidate_id__in=candidate_ids, year__in=years)
+        .values_list("candidate_id", "year")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        accrued[(candidate_id, year)] = total
+
+    terms_cache: dict[tuple[int, datetime.date], tuple[Decimal, Decimal]] = {}
+    by = _actor_or_none(actor)
+    rows = []
+    for entry in entries:
+        candidate: Candidate = entry.assignment.candidate
+        key = (candidate.municipality_id, entry.work_date)
+        if key not in terms_cache:
+            try:
+                terms = framework_in_force(municipality=candidate.municipality, on=entry.work_date)
+            except FrameworkNotInForce as error:
+                raise ValidationError(str(error), code="framework_not_in_force") from error
+            terms_cache[key] = (terms.premium_per_hour, terms.annual_premium_cap)
+        rate, cap = terms_cache[key]
+        year_key = (candidate.pk, entry.work_date.year)
+        row = PremiumAccrual(
+            kind=PremiumAccrual.Kind.ACCRUAL,
+            time_entry=entry,
+            candidate=candidate,
+            year=entry.work_date.year,
+            work_date=entry.work_date,
+            hours=entry.hours,
+            rate=rate,
+            annual_cap=cap,
+            created_by=by,
+        )
+        if not candidate.earns_premium_on(entry.work_date):
+            row.amount = ZERO
+            row.capped_amount = ZERO
+            row.reason = PremiumAccrual.Reason.UNDER_27
+        else:
+            gross = line_amount(entry.hours, rate)
+            headroom = max(cap - accrued[year_key], ZERO)
+            row.amount = min(gross, headroom)
+            row.capped_amount = gross - row.amount
+            if row.capped_amount:
+                row.reason = PremiumAccrual.Reason.CAP_REACHED
+        accrued[year_key] += row.amount
+        rows.append(row)
+    PremiumAccrual.objects.bulk_create(rows)
+    return len(rows)
+
+
+def _entries_without_accrual():
+    live = PremiumAccrual.objects.filter(
+        time_entry_id=OuterRef("pk"),
+        kind=PremiumAccrual.Kind.ACCRUAL,
+        reversed_at__isnull=True,
+    )
+    return TimeEntry.objects.filter(status__in=COUNTING_STATUSES).exclude(Exists(live))
+
+
+def premium_accruals_catch_up(*, actor=None, candidates_per_transaction: int = 200) -> int:
+    """Accrue every approved or invoiced entry without an accrual (hours bulk-inserted by the
+    demo, or approved before this app existed), per candidate in work-date order. Safe to run
+    again: an entry with an accrual is skipped. Returns the accruals written."""
+    candidate_ids = sorted(
+        set(_entries_without_accrual().values_list("assignment__candidate_id", flat=True))
+    )
+    written = 0
+    for start in range(0, len(candidate_ids), candidates_per_transaction):
+        chunk = candidate_ids[start : start + candidates_per_transaction]
+        with transaction.atomic():
+            lock_candidates(chunk)
+            ids = list(
+                _entries_without_accrual()
+                .filter(assignment__candidate_id__in=chunk)
+                .values_list("pk", flat=True)
+            )
+            written += premium_accrue_for_entries(entry_ids=ids, actor=actor)
+    return written
+
+
+# --- Payout runs ----------------------------------------------------------------------------
+
+
+def _is_coordinator_of(user, municipality: Municipality) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and is_coordinator(user)
+        and municipality.coordinators.filter(pk=user.pk).exists()
+    )
+
+
+def _iban_problem(iban: str) -> str | None:
+    if not iban:
+        return PayoutExclusion.Reason.NO_IBAN
+    try:
+        iban_normalise(iban)
+    except ValidationError:
+        return PayoutExclusion.Reason.INVALID_IBAN
+    return None
+
+
+def _unpaid_for_run(*, municipality: Municipality, payout_date: datetime.date):
+    """Unpaid accruals and reversals of the municipality's candidates up to the payout date.
+
+    Left out: zero rows (under 27, wholly capped) and live accruals whose hours are back to
+    "entered" (changed outside the services; they are reversed when approved anew).
+    """
+    stale = PremiumAccrual.objects.filter(
+        kind=PremiumAccrual.Kind.ACCRUAL,
+        reversed_at__isnull=True,
+        time_entry__status=TimeEntry.Status.ENTERED,
+    )
+    return (
+        PremiumAccrual.objects.filter(
+            candidate__municipality=municipality,
+            payout_line__isnull=True,
+            work_date__lte=payout_date,
+        )
+        .exclude(amount=0)
+        .exclude(pk__in=stale.values("pk"))
+    )
+
+
+@transaction.atomic
+def payout_run_prepare(
+    *, municipality: Municipality, payout_date: datetime.date, actor
+) -> PayoutRun:
+    """Prepare the run of a payout moment: a line per candidate with unpaid premium and a
+    valid IBAN, the others listed with the reason. A second call for the same municipality and
+    date returns the run already prepared and changes nothing.
+    """
+    if not is_back_office(actor):
+        raise PermissionDenied(_("Only the back office prepares payout runs."))
+    try:
+        terms = framework_in_force(municipality=municipality, on=payout_date)
+    except FrameworkNotInForce as error:
+        raise ValidationError(str(error), code="framework_not_in_force") from error
+    if f"{payout_date:%m-%d}" not in terms.payout_moments:
+        raise ValidationError(
+            {
+                "payout_date": _(
+                    "%(date)s is not a payout moment of %(municipality)s (%(moments)s)."
+                )
+                % {
+                    "date": f"{payout_date:%d-%m-%Y}",
+                    "municipality": municipality.name,
+                    "moments": ", ".join(terms.payout_moments),
+                }
+            },
+            code="not_a_payout_moment",
+        )
+    lock_municipality(municipality.pk)
+    existing = PayoutRun.objects.filter(municipality=municipality, payout_date=payout_date).first()
+    if existing is not None:
+        return existing
+    run = PayoutRun.objects.create(
+        municipality=municipality,
+        payout_date=payout_date,
+        prepared_by=actor,
+        prepared_at=timezone.now(),
+    )
+    unpaid = _unpaid_for_run(municipality=municipality, payout_date=payout_date)
+    candidate_ids = lock_candidates(unpaid.values_list("candidate_id", flat=True).distinct())
+    rows = list(
+        unpaid.filter(candidate_id__in=candidate_ids)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+        .values_list("pk", "candidate_id", "amount", "hours")
+    )
+    per_candidate: dict[int, list[tuple[int, Decimal, Decimal]]] = defaultdict(list)
+    for pk, candidate_id, amount, hours in rows:
+        per_candidate[candidate_id].append((pk, amount, hours))
+    year = payout_date.year
+    paid_this_year = dict(
+        PayoutLine.objects.filter(candidate_id__in=per_candidate, year=year)
+        .values_list("candidate_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    candidates = Candidate.objects.in_bulk(list(per_candidate))
+    total = ZERO
+    line_count = 0
+    exclusions = []
+    for candidate_id in sorted(per_candidate, key=lambda pk: (candidates[pk].last_name, pk)):
+        candidate = candidates[candidate_id]
+        items = per_candidate[candidate_id]
+        amount = sum((a for _pk, a, _h in items), ZERO)
+        if amount == 0:
+            continue  # reversals that cancel their accruals: nothing to pay, nothing to say
+        reason = PayoutExclusion.Reason.NEGATIVE if amount < 0 else _iban_problem(candidate.iban)
+        if reason is None and paid_this_year.get(candidate_id, 0) >= PAYOUTS_PER_YEAR_MAX:
+            reason = PayoutExclusion.Reason.LIMIT_REACHED
+        if reason is not None:
+            exclusions.append(
+                PayoutExclusion(
+                    run=run,
+                    candidate=candidate,
+                    candidate_name=candidate.full_name,
+                    amount=amount,
+                    reason=reason,
+                )
+            )
+            continue
+        line = PayoutLine.objects.create(
+            run=run,
+            candidate=candidate,
+            year=year,
+            sequence=paid_this_year.get(candidate_id, 0) + 1,
+            candidate_name=candidate.full_name,
+            iban=iban_normalise(candidate.iban),
+            hours=sum((h for _pk, _a, h in items), ZERO),
+            amount=amount,
+        )
+        PremiumAccrual.objects.filter(pk__in=[pk for pk, _a, _h in items]).update(payout_line=line)
+        total += amount
+        line_count += 1
+    PayoutExclusion.objects.bulk_create(exclusions)
+    run.total = total
+    run.line_count = line_count
+    run.save(update_fields=["total", "line_count"])
+    audit_record(
+        actor=actor,
+        action="payout_run.prepare",
+        obj=run,
+        summary=f"{line_count} candidates, {total} in total, {len(exclusions)} left out.",
+    )
+    return run
+
+
+@transaction.atomic
+def payout_run_approve(*, run: PayoutRun, actor) -> PayoutRun:
+    """A coordinator of the run's municipality, not the preparer, approves; the SEPA credit
+    transfer file is made (and validated) here and stored with the run. Approving an approved
+    run changes nothing."""
+    run = lock_run(run.pk)
+    if not _is_coordinator_of(actor, run.municipality):
+        raise PermissionDenied(
+            _("Only a coordinator of %(municipality)s may approve this payout run.")
+            % {"municipality": run.municipality.name}
+        )
+    if actor.pk == run.prepared_by_id:
+        raise PermissionDenied(_("The person who prepared a payout run cannot approve it."))
+    if run.status != PayoutRun.Status.PREPARED:
+        return run
+    lines = list(run.lines.order_by("pk"))
+    if not lines:
+        raise ValidationError(_("This run pays no one: there is nothing to approve."), code="empty")
+    from premiums.sepa import sepa_credit_transfer
+
+    run.sepa_message_id, run.sepa_xml = sepa_credit_transfer(run=run, lines=lines)
+    run.status = PayoutRun.Status.APPROVED
+    run.approved_by = actor
+    run.approved_at = timezone.now()
+    run.save(update_fields=["status", "approved_by", "approved_at", "sepa_message_id", "sepa_xml"])
+    audit_record(
+        actor=actor,
+        action="payout_run.approve",
+        obj=run,
+        summary=f"{run.line_count} candidates, {run.total} in total; SEPA {run.sepa_message_id}.",
+    )
+    return run
+
+
+@transaction.atomic
+def payout_run_mark_paid(*, run: PayoutRun, actor, paid_on: datetime.date) -> PayoutRun:
+    """The bank executed the transfer. Marking a paid run again changes nothing."""
+    if not is_back_office(actor):
+        raise PermissionDenied(_("Only the back office marks payout runs paid."))
+    run = lock_run(run.pk)
+    if run.status == PayoutRun.Status.PAID:
+        return run
+    if run.status != PayoutRun.Status.APPROVED:
+        raise ValidationError(
+            _("Only an approved payout run can be marked paid."), code="not_approved"
+        )
+    run.status = PayoutRun.Status.PAID
+    run.paid_on = paid_on
+    run.marked_paid_by = actor
+    run.save(update_fields=["status", "paid_on", "marked_paid_by"])
+    audit_record(
+        actor=actor, action="payout_run.mark_paid", obj=run, after={"paid_on": str(paid_on)}
+    )
+    return run
