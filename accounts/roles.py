@@ -22,6 +22,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "members": "*",
         "placements": "*",
         "billing": "*",
+        "premiums": "*",
         "core": ["view_auditevent"],
         "accounts": ["view_user", "add_user", "change_user"],
     },
