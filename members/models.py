@@ -15,6 +15,7 @@ from members.validators import (
     validate_payout_moment,
     validate_pdf_upload,
 )
+from placements.validators import validate_iban  # a pure validator, no models
 
 PERCENTAGE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -58,6 +59,13 @@ class Municipality(models.Model):
         verbose_name=_("coordinators"),
         blank=True,
         related_name="coordinated_municipalities",
+    )
+    settlement_iban = models.CharField(
+        _("IBAN for settlements"),
+        max_length=34,
+        blank=True,
+        validators=[validate_iban],
+        help_text=_("The municipality's account that receives a positive half-yearly result."),
     )
 
     class Meta:

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "placements",
     "billing",
     "premiums",
+    "settlements",
 ]
 
 MIDDLEWARE = [
@@ -233,11 +234,19 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The day of January and July on which the settlement of the half-year just ended runs.
+SETTLEMENT_RUN_DAY = env.int("SETTLEMENT_RUN_DAY", default=15)
 CELERY_BEAT_SCHEDULE: dict = {
     # Payment reminders for invoices overdue by INVOICE_REMINDER_DAYS (billing.tasks).
     "billing-invoice-reminders": {
         "task": "billing.tasks.invoice_reminders_task",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # The half-yearly settlement of the half-year just ended, for every member municipality
+    # (settlements.tasks): 15 January (H2 of last year) and 15 July (H1), early in the morning.
+    "settlements-half-yearly-run": {
+        "task": "settlements.tasks.settlement_run_scheduled_task",
+        "schedule": crontab(day_of_month=SETTLEMENT_RUN_DAY, month_of_year="1,7", hour=5, minute=0),
     },
 }
 
@@ -261,6 +270,11 @@ NVSI_BIC = env.str("NVSI_BIC", default="INGBNL2A")
 # The pain.001 version of premium payout files (sepaxml ships the XSDs of .03, .09, .10, .11).
 PREMIUM_SEPA_SCHEMA = env.str("PREMIUM_SEPA_SCHEMA", default="pain.001.001.03")
 NVSI_BILLING_EMAIL = env.str("NVSI_BILLING_EMAIL", default="facturen@nvsi.example.nl")
+# The operator, paid its fee net of its half of the contribution (F - Co) from NVSI's account
+# after each approved settlement (settlements.sepa). Demo values by default.
+OPERATOR_NAME = env.str("OPERATOR_NAME", default="Flextensie Uitvoering B.V.")
+OPERATOR_IBAN = env.str("OPERATOR_IBAN", default="NL91ABNA0417164300")
+OPERATOR_BIC = env.str("OPERATOR_BIC", default="ABNANL2A")
 
 # Imports (docs/imports.md): a larger file is refused before it is parsed; a file with more
 # data rows is refused as well.
