@@ -49,6 +49,9 @@ class Entry:
     counterparty_name: str = ""
     counterparty_iban: str = ""
     bank_transaction_code: str = ""  # Domn/Fmly/SubFmlyCd or Prtry/Cd
+    # The message and payment information ids of the batch (our own pain.001 file) the entry
+    # books: NtryDtls/Btch/MsgId and PmtInfId, and the transaction's Refs/MsgId and PmtInfId.
+    batch_references: tuple[str, ...] = ()
 
     @property
     def is_booked(self) -> bool:
@@ -170,6 +173,11 @@ def _entries(reader: _Reader, ntry, *, position: int, statement_id: str) -> list
     svcr_ref = reader.text(ntry, "AcctSvcrRef")
     base_ref = svcr_ref or reader.text(ntry, "NtryRef")
     code = reader.text(ntry, "BkTxCd/Domn/Fmly/SubFmlyCd", "BkTxCd/Prtry/Cd")
+    batch_refs = [
+        " ".join((el.text or "").split())
+        for path in ("NtryDtls/Btch/MsgId", "NtryDtls/Btch/PmtInfId")
+        for el in reader.findall(ntry, path)
+    ]
 
     transactions = reader.findall(ntry, "NtryDtls/TxDtls")
     results = []
@@ -177,6 +185,7 @@ def _entries(reader: _Reader, ntry, *, position: int, statement_id: str) -> list
         tx_amount = amount
         tx_ref = ""
         remittance, structured, e2e, name, iban = "", "", "", "", ""
+        tx_batch_refs: list[str] = []
         if tx is not None:
             if len(transactions) > 1:
                 own = reader.text(tx, "AmtDtls/TxAmt/Amt", "Amt")
@@ -185,6 +194,7 @@ def _entries(reader: _Reader, ntry, *, position: int, statement_id: str) -> list
                 tx_amount = _decimal(own, what=f"{what}, transaction {index}")
             tx_ref = reader.text(tx, "Refs/AcctSvcrRef")
             e2e = reader.text(tx, "Refs/EndToEndId")
+            tx_batch_refs = [reader.text(tx, "Refs/MsgId"), reader.text(tx, "Refs/PmtInfId")]
             if e2e == "NOTPROVIDED":
                 e2e = ""
             remittance = " ".join(
@@ -221,6 +231,7 @@ def _entries(reader: _Reader, ntry, *, position: int, statement_id: str) -> list
                 counterparty_name=name[:140],
                 counterparty_iban=iban[:34],
                 bank_transaction_code=code,
+                batch_references=tuple(dict.fromkeys(r for r in batch_refs + tx_batch_refs if r)),
             )
         )
     return results

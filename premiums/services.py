@@ -1,5 +1,6 @@
 """Writes for premiums: accrual when hours are approved, reversal when they stop counting,
-and payout runs (prepare, approve with the SEPA file, mark paid).
+and payout runs (prepare, cancel while prepared, approve with the SEPA file, mark paid by
+hand or from the debit on NVSI's bank statement).
 
 Accrual rules (DOMAIN.md, Premiums): hours x the premium per hour in force on the work date,
 rounded half up to the cent, but never beyond what keeps the candidate's accrued premium in
@@ -13,14 +14,16 @@ A reversal frees headroom for later approvals only; accruals already made stay a
 Lock order: see premiums.locks.
 """
 
+import dataclasses
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +49,10 @@ COUNTING_STATUSES = (TimeEntry.Status.APPROVED, TimeEntry.Status.INVOICED)
 
 def _actor_or_none(actor):
     return actor if actor is not None and actor.is_authenticated else None
+
+
+def _euro(amount: Decimal) -> str:
+    return f"{amount:.2f}".replace(".", ",")
 
 
 # --- Accrual --------------------------------------------------------------------------------
@@ -385,6 +392,21 @@ def payout_run_approve(*, run: PayoutRun, actor) -> PayoutRun:
     return run
 
 
+def _run_mark_paid(run: PayoutRun, *, actor, paid_on: datetime.date, summary: str = "") -> None:
+    """Mark an approved run, locked by the caller, paid on `paid_on`."""
+    run.status = PayoutRun.Status.PAID
+    run.paid_on = paid_on
+    run.marked_paid_by = _actor_or_none(actor)
+    run.save(update_fields=["status", "paid_on", "marked_paid_by"])
+    audit_record(
+        actor=actor,
+        action="payout_run.mark_paid",
+        obj=run,
+        summary=summary,
+        after={"paid_on": str(paid_on)},
+    )
+
+
 @transaction.atomic
 def payout_run_mark_paid(*, run: PayoutRun, actor, paid_on: datetime.date) -> PayoutRun:
     """The bank executed the transfer. Marking a paid run again changes nothing."""
@@ -397,11 +419,168 @@ def payout_run_mark_paid(*, run: PayoutRun, actor, paid_on: datetime.date) -> Pa
         raise ValidationError(
             _("Only an approved payout run can be marked paid."), code="not_approved"
         )
-    run.status = PayoutRun.Status.PAID
-    run.paid_on = paid_on
-    run.marked_paid_by = actor
-    run.save(update_fields=["status", "paid_on", "marked_paid_by"])
-    audit_record(
-        actor=actor, action="payout_run.mark_paid", obj=run, after={"paid_on": str(paid_on)}
-    )
+    _run_mark_paid(run, actor=actor, paid_on=paid_on)
     return run
+
+
+@transaction.atomic
+def payout_run_cancel(*, run: PayoutRun, actor) -> bool:
+    """Cancel a prepared (not yet approved) run: its premium is unpaid again, its lines and
+    exclusions and the run itself are deleted, and the audit trail keeps what it held.
+
+    Returns True if this call cancelled the run, False if it was cancelled already (by an
+    earlier call or a concurrent one): cancelling twice has one effect. An approved or paid
+    run is a money document and is never cancelled (ValidationError).
+    """
+    if not is_back_office(actor):
+        raise PermissionDenied(_("Only the back office cancels payout runs."))
+    # The lock order: municipality (which serialises with payout_run_prepare), then the run.
+    lock_municipality(run.municipality_id)
+    try:
+        run = lock_run(run.pk)
+    except PayoutRun.DoesNotExist:
+        return False
+    if run.status != PayoutRun.Status.PREPARED:
+        raise ValidationError(
+            _("Only a prepared payout run can be cancelled; this one is %(status)s.")
+            % {"status": run.get_status_display()},
+            code="not_prepared",
+        )
+    lines = list(run.lines.order_by("pk").values_list("pk", "candidate_id"))
+    lock_candidates(candidate_id for _pk, candidate_id in lines)
+    unlinked = PremiumAccrual.objects.filter(payout_line__run=run).update(payout_line=None)
+    excluded = run.exclusions.count()
+    audit_record(
+        actor=actor,
+        action="payout_run.cancel",
+        obj=run,
+        summary=(
+            f"Cancelled: {run.line_count} candidates, {run.total} in total, {excluded} left "
+            f"out; {unlinked} accrual rows unpaid again."
+        ),
+        before={
+            "municipality": run.municipality.cbs_code,
+            "payout_date": str(run.payout_date),
+            "status": run.status,
+            "total": str(run.total),
+            "line_count": run.line_count,
+            "exclusions": excluded,
+            "prepared_by": str(run.prepared_by),
+            "prepared_at": run.prepared_at.isoformat(),
+        },
+    )
+    run.exclusions.all().delete()
+    run.lines.all().delete()
+    run.delete()
+    return True
+
+
+# --- Paid, from the bank statement ----------------------------------------------------------
+
+PAYMENT_INFORMATION_ID_RE = re.compile(r"<PmtInfId>([^<]+)</PmtInfId>")
+
+
+@dataclasses.dataclass(frozen=True)
+class StatementPayout:
+    """What a bank statement said about one approved or paid payout run: `paid` (marked paid
+    by this call), `already_paid` or `amount_differs` (both left as they are)."""
+
+    run: PayoutRun
+    outcome: str
+    amount: Decimal
+    booking_date: datetime.date
+    entry_references: tuple[str, ...]
+    message: str
+
+
+def _run_batch_ids(run: PayoutRun) -> set[str]:
+    """The ids a bank may report the run's SEPA batch by: the message id and the payment
+    information id(s) of its pain.001 file."""
+    return {run.sepa_message_id, *PAYMENT_INFORMATION_ID_RE.findall(run.sepa_xml)} - {""}
+
+
+def _runs_by_batch_ids(references: set[str]) -> list[PayoutRun]:
+    named = Q(sepa_message_id__in=references)
+    for reference in references:
+        named |= Q(sepa_xml__contains=f"<PmtInfId>{reference}</PmtInfId>")
+    return list(
+        PayoutRun.objects.exclude(status=PayoutRun.Status.PREPARED)
+        .filter(named)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def payout_runs_mark_paid_from_statement(*, entries: Iterable, actor) -> list[StatementPayout]:
+    """Mark approved payout runs paid from the debits of an imported bank statement.
+
+    `entries` are `billing.camt.Entry` rows. A booked debit in euros whose batch references
+    (the pain.001 message id or payment information id, as the bank reports them) name a run
+    pays it: when the debits naming the run add up to exactly its total, the run is marked
+    paid on their (latest) booking date. A different amount is left for a person and
+    reported. A run that is paid already stays as it is, so a statement seen twice (or the
+    run marked paid by hand first) has one effect. The bank is the evidence here: whoever
+    imports NVSI's statement (the back office, or the system) is recorded as the actor.
+    """
+    debits = [
+        entry
+        for entry in entries
+        if not entry.is_credit
+        and entry.is_booked
+        and entry.currency in ("", "EUR")
+        and entry.batch_references
+    ]
+    references = {reference for entry in debits for reference in entry.batch_references}
+    if not references:
+        return []
+    results = []
+    for run_id in _runs_by_batch_ids(references):
+        run = lock_run(run_id)
+        ids = _run_batch_ids(run)
+        paying = [entry for entry in debits if ids & set(entry.batch_references)]
+        if not paying:
+            continue  # a payment information id that only looked like one of this run's
+        amount = sum((entry.amount for entry in paying), ZERO)
+        booking_date = max(entry.booking_date for entry in paying)
+        values = {
+            "run": str(run),
+            "amount": _euro(amount),
+            "total": _euro(run.total),
+            "date": f"{booking_date:%d-%m-%Y}",
+        }
+        if run.status == PayoutRun.Status.PAID:
+            outcome = "already_paid"
+            message = _("Premium payout run %(run)s was marked paid before (%(paid_on)s).") % {
+                **values,
+                "paid_on": f"{run.paid_on:%d-%m-%Y}",
+            }
+        elif amount != run.total:
+            outcome = "amount_differs"
+            message = (
+                _(
+                    "%(amount)s is not the total %(total)s of premium payout run %(run)s: "
+                    "not marked paid; check the payment at the bank and mark the run paid by hand."
+                )
+                % values
+            )
+        else:
+            outcome = "paid"
+            message = _("Premium payout run %(run)s marked paid on %(date)s.") % values
+            _run_mark_paid(
+                run,
+                actor=actor,
+                paid_on=booking_date,
+                summary=f"From the bank statement: {', '.join(e.reference for e in paying)}",
+            )
+        results.append(
+            StatementPayout(
+                run=run,
+                outcome=outcome,
+                amount=amount,
+                booking_date=booking_date,
+                entry_references=tuple(entry.reference for entry in paying),
+                message=message,
+            )
+        )
+    return results

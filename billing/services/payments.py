@@ -1,5 +1,6 @@
 """Payments: recorded by hand, or imported from a camt.053 statement of NVSI's account and
-matched to invoices; payment reminders for overdue invoices.
+matched to invoices; payment reminders for overdue invoices. Debits that pay a premium payout
+run (its SEPA batch) mark the run paid through premiums.services.
 
 Matching a statement line (a credit in euros, booked):
 
@@ -178,6 +179,7 @@ class StatementImport:
     queued: int = 0
     ignored: int = 0
     kinds: dict[str, int] = dataclasses.field(default_factory=dict)
+    payout_runs: list[str] = dataclasses.field(default_factory=list)  # premiums: what happened
 
 
 def _normalised_iban(iban: str) -> str:
@@ -249,6 +251,25 @@ def _statement_create(parsed: Statement, *, file_name: str, actor) -> BankStatem
         return None  # imported meanwhile by someone else
 
 
+def _premium_payout_runs_paid(parsed: Statement, lines, *, actor) -> list[str]:
+    """Debits that are premium payout runs' SEPA batches mark those runs paid (premiums
+    decides); their lines, no client payments, say which run they paid or why not."""
+    from premiums.services import payout_runs_mark_paid_from_statement
+
+    debits = [entry for entry in parsed.entries if entry.is_booked and not entry.is_credit]
+    if not debits:
+        return []
+    outcomes = payout_runs_mark_paid_from_statement(entries=debits, actor=actor)
+    by_reference = {line.reference: line for line in lines}
+    for outcome in outcomes:
+        for reference in outcome.entry_references:
+            line = by_reference.get(reference)
+            if line is not None:
+                line.note = outcome.message
+                line.save(update_fields=["note"])
+    return [outcome.message for outcome in outcomes]
+
+
 @transaction.atomic
 def bank_statement_import(*, data: bytes, actor, file_name: str = "") -> list[StatementImport]:
     """Import a camt.053 file of NVSI's account: store every statement not imported before
@@ -313,6 +334,7 @@ def bank_statement_import(*, data: bytes, actor, file_name: str = "") -> list[St
                 result.ignored += 1
             else:
                 result.queued += 1
+        result.payout_runs = _premium_payout_runs_paid(parsed, lines, actor=actor)
         audit_record(
             actor=actor,
             action="bank_statement.import",

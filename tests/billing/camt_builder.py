@@ -1,4 +1,9 @@
-"""A camt.053.001.02 statement of NVSI's account, built for a test (ING layout)."""
+"""A camt.053.001.02 statement of NVSI's account, built for a test (ING layout).
+
+A debit (`debit=True`) may book one of NVSI's own SEPA batches: `batch_message_id` and
+`batch_payment_information_id` go into `NtryDtls/Btch` as the bank reports them, and
+`transactions` (amounts) split the entry into one `TxDtls` per transfer of the batch.
+"""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,6 +18,37 @@ class Credit:
     description: str = ""
     debit: bool = False
     name: str = "Opdrachtgever B.V."
+    booking_date: str = "2026-04-20"
+    batch_message_id: str = ""
+    batch_payment_information_id: str = ""
+    transactions: tuple[Decimal | str, ...] = ()
+
+
+def _batch(c: Credit) -> str:
+    if not (c.batch_message_id or c.batch_payment_information_id or c.transactions):
+        return ""
+    parts = ""
+    if c.batch_message_id:
+        parts += f"<MsgId>{escape(c.batch_message_id)}</MsgId>"
+    if c.batch_payment_information_id:
+        parts += f"<PmtInfId>{escape(c.batch_payment_information_id)}</PmtInfId>"
+    count = len(c.transactions) or 1
+    return f"<Btch>{parts}<NbOfTxs>{count}</NbOfTxs></Btch>"
+
+
+def _transactions(c: Credit, rmt: str) -> str:
+    party = "Cdtr" if c.debit else "Dbtr"
+    if not c.transactions:
+        return (
+            f"<TxDtls><RltdPties><{party}><Nm>{escape(c.name)}</Nm></{party}>"
+            f"</RltdPties><RmtInf>{rmt}</RmtInf></TxDtls>"
+        )
+    return "".join(
+        f"<TxDtls><AmtDtls><TxAmt><Amt Ccy='EUR'>{amount}</Amt></TxAmt></AmtDtls>"
+        f"<RltdPties><{party}><Nm>{escape(c.name)} {n}</Nm></{party}></RltdPties>"
+        f"<RmtInf>{rmt}</RmtInf></TxDtls>"
+        for n, amount in enumerate(c.transactions, start=1)
+    )
 
 
 def camt053(
@@ -25,14 +61,13 @@ def camt053(
             rmt += f"<Strd><CdtrRefInf><Ref>{escape(c.structured)}</Ref></CdtrRefInf></Strd>"
         if c.description:
             rmt += f"<Ustrd>{escape(c.description)}</Ustrd>"
-        party = "Cdtr" if c.debit else "Dbtr"
         entries.append(
             f"<Ntry><Amt Ccy='EUR'>{c.amount}</Amt>"
             f"<CdtDbtInd>{'DBIT' if c.debit else 'CRDT'}</CdtDbtInd><Sts>BOOK</Sts>"
-            "<BookgDt><Dt>2026-04-20</Dt></BookgDt><ValDt><Dt>2026-04-20</Dt></ValDt>"
+            f"<BookgDt><Dt>{c.booking_date}</Dt></BookgDt>"
+            f"<ValDt><Dt>{c.booking_date}</Dt></ValDt>"
             f"<AcctSvcrRef>{escape(c.reference)}</AcctSvcrRef>"
-            f"<NtryDtls><TxDtls><RltdPties><{party}><Nm>{escape(c.name)}</Nm></{party}>"
-            f"</RltdPties><RmtInf>{rmt}</RmtInf></TxDtls></NtryDtls></Ntry>"
+            f"<NtryDtls>{_batch(c)}{_transactions(c, rmt)}</NtryDtls></Ntry>"
         )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>'
