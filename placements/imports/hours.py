@@ -9,9 +9,10 @@ their stored hours read in one query, the new entries written with one COPY (Pos
 bulk_create elsewhere): the table's own constraints still hold them.
 
 Re-import: a row with the stored hours is unchanged. Different hours replace the stored
-ones, which go back to "entered" for re-approval (as `time_entry_update` does); invoiced
-hours are locked, so a different figure on them is refused. Credited hours are history and
-do not count: a row on their date adds the correction as a new entry.
+ones, which go back to "entered" for re-approval with their premium reversed (as
+`time_entry_update` does); invoiced hours are locked, so a different figure on them is
+refused. Credited hours are history and do not count: a row on their date adds the
+correction as a new entry.
 """
 
 from collections import defaultdict
@@ -91,7 +92,7 @@ class HoursImporter:
         finally:
             new.close()
         if result.ok and not result.dry_run and changed:
-            _update(changed)
+            _update(changed, actor=actor)
 
     def _check(self, resolved, stored, day_totals, seen, new, changed, result) -> None:
         for row, assignment in resolved:
@@ -172,8 +173,14 @@ class HoursImporter:
         return resolved
 
 
-def _update(changed: list[tuple[int, Decimal]]) -> None:
-    """Changed hours go back to entered, as time_entry_update does."""
+def _update(changed: list[tuple[int, Decimal]], *, actor) -> None:
+    """Changed hours go back to entered, as time_entry_update does: the entries locked (after
+    their candidates), the premium accrued on approved ones reversed, then the new hours."""
+    from premiums.services import premium_accruals_reverse
+
+    ids = sorted(pk for pk, _hours in changed)
+    list(TimeEntry.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    premium_accruals_reverse(entry_ids=ids, actor=actor)
     now = timezone.now()
     entries = [
         TimeEntry(
