@@ -12,3 +12,31 @@ def settlement_approved_task(settlement_id: int) -> None:
 
     settlement_payments_create(settlement_id=settlement_id)
     settlement_statement_store(settlement_id=settlement_id)
+
+
+@shared_task
+def settlement_run_task(run_id: int) -> None:
+    """Queue a task per municipality still pending in the run (settlements.runs); a finished
+    run has none, a redelivered or resumed one queues what is left."""
+    from settlements.runs import settlement_run_dispatch
+
+    settlement_run_dispatch(run_id=run_id)
+
+
+@shared_task
+def settlement_run_municipality_task(run_id: int, municipality_id: int) -> None:
+    """One municipality of a run in one transaction; counted once however often it runs."""
+    from settlements.runs import settlement_run_municipality
+
+    settlement_run_municipality(run_id=run_id, municipality_id=municipality_id)
+
+
+@shared_task
+def settlement_run_scheduled_task() -> None:
+    """Beat, on SETTLEMENT_RUN_DAY of January and July: the half-year just ended (January:
+    H2 of last year; July: H1), once per half-year however often beat fires."""
+    from django.utils import timezone
+
+    from settlements.runs import settlement_run_scheduled
+
+    settlement_run_scheduled(today=timezone.localdate())

@@ -1,0 +1,326 @@
+"""Settlement runs: a half-year computed for every member municipality (or one).
+
+`settlement_run_start` records the run with one item per municipality and queues
+`settlements.tasks.settlement_run_task` on commit. That task queues one
+`settlement_run_municipality_task` per pending item, so the workers share a half-year. Each
+municipality is one transaction (`settlement_run_municipality`):
+
+    advisory lock on (municipality, half-year)   -- the lock settlement_compute takes too
+    item still pending?  no -> done before (a redelivered task): nothing, nothing counted
+    settlement_compute(..., run=run)             -- a draft computed, or a submitted or
+                                                    approved settlement left as it was
+    item -> computed / skipped, run.done + 1 (and run.skipped + 1) with an F() update
+
+so a worker killed halfway leaves the old draft and a pending item (the redelivered task
+does it), never a half-written settlement or a progress count without its settlement. An
+error is recorded on the item (failed) in a transaction of its own, after the rollback.
+When no item is pending any more the run is done, or failed if an item failed.
+
+Who is settled: the municipalities whose membership covered at least one day of the
+half-year. An ended membership counts for the days between its start and end dates (the
+last half-year of a member that left is settled too); a prospective one never does.
+
+Starting a run while one of the same scope (the half-year, and all or the one municipality)
+is running finds that one and queues it again: a stuck run resumes, nothing is counted
+twice. The schedule (`settlement_run_scheduled`) starts the half-year just ended once; a
+second beat finds the first run. Both are also partial unique constraints on the run table.
+
+`settlement_run_period` does it all in this process (`manage.py run_settlement`).
+"""
+
+import datetime
+import logging
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.services import audit_record
+from members.models import Membership, Municipality
+from members.selectors import FrameworkNotInForce, framework_in_force
+from settlements.models import Period, SettlementRun, SettlementRunItem
+from settlements.services import lock_settlement_key, settlement_compute
+
+logger = logging.getLogger(__name__)
+
+RUN_ADVISORY_NAMESPACE = 0x5E7720  # the first key of the advisory lock per half-year's runs
+
+
+# --- Who is settled ----------------------------------------------------------------------------
+
+
+def _membership_in(period: Period):
+    """Memberships (of OuterRef("pk")) that covered at least one day of the half-year."""
+    return Membership.objects.filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=period.start),
+        municipality=OuterRef("pk"),
+        status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED],
+        start_date__lte=period.end,
+    )
+
+
+def settlement_run_municipalities(*, period: Period):
+    """The municipalities a run of the half-year settles, by name."""
+    return Municipality.objects.filter(Exists(_membership_in(period))).order_by("name", "pk")
+
+
+def settlement_run_is_member(*, municipality: Municipality, period: Period) -> bool:
+    return settlement_run_municipalities(period=period).filter(pk=municipality.pk).exists()
+
+
+# --- Starting --------------------------------------------------------------------------------
+
+
+def _lock_period(period: Period) -> None:
+    """Serialise starting runs of one half-year until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)",
+            [RUN_ADVISORY_NAMESPACE, period.year * 10 + period.half],
+        )
+
+
+def _check(*, period: Period, municipality: Municipality | None) -> None:
+    today = timezone.localdate()
+    if period.start > today:
+        raise ValidationError(
+            _("%(period)s has not begun yet: there is nothing to settle.") % {"period": period},
+            code="period_in_future",
+        )
+    try:
+        framework_in_force(municipality=None, on=period.end)
+    except FrameworkNotInForce as error:
+        raise ValidationError(str(error), code="framework_not_in_force") from error
+    if municipality is not None and not settlement_run_is_member(
+        municipality=municipality, period=period
+    ):
+        raise ValidationError(
+            _("%(municipality)s was not a member in %(period)s: it has no settlement there.")
+            % {"municipality": municipality, "period": period},
+            code="not_a_member",
+        )
+
+
+def _running(*, period: Period, municipality: Municipality | None) -> SettlementRun | None:
+    return SettlementRun.objects.filter(
+        year=period.year,
+        half=period.half,
+        municipality=municipality,
+        status=SettlementRun.Status.RUNNING,
+    ).first()
+
+
+def _create(
+    *, period: Period, municipality: Municipality | None, actor, scheduled: bool
+) -> SettlementRun:
+    municipality_ids = (
+        [municipality.pk]
+        if municipality is not None
+        else list(settlement_run_municipalities(period=period).values_list("pk", flat=True))
+    )
+    run = SettlementRun.objects.create(
+        year=period.year,
+        half=period.half,
+        municipality=municipality,
+        total=len(municipality_ids),
+        scheduled=scheduled,
+        started_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    SettlementRunItem.objects.bulk_create(
+        SettlementRunItem(run=run, municipality_id=pk) for pk in municipality_ids
+    )
+    audit_record(
+        actor=actor,
+        action="settlement_run.start",
+        obj=run,
+        summary=f"{period}: {run.total} municipalities"
+        + (f" ({municipality.cbs_code})" if municipality else "")
+        + (" (scheduled)" if scheduled else ""),
+    )
+    return run
+
+
+def _record(*, period: Period, actor, municipality: Municipality | None) -> SettlementRun:
+    """The run of this scope under way, or a new one (inside a transaction)."""
+    _check(period=period, municipality=municipality)
+    _lock_period(period)
+    return _running(period=period, municipality=municipality) or _create(
+        period=period, municipality=municipality, actor=actor, scheduled=False
+    )
+
+
+def _queue(run_id: int) -> None:
+    from settlements.tasks import settlement_run_task
+
+    settlement_run_task.delay(run_id)
+
+
+@transaction.atomic
+def settlement_run_start(
+    *, period: Period, actor, municipality: Municipality | None = None
+) -> SettlementRun:
+    """Start a run of the half-year for every member municipality (or the one), or find the
+    one of that scope under way; its task is queued on commit either way (a run whose
+    task was lost resumes)."""
+    run = _record(period=period, actor=actor, municipality=municipality)
+    run_id = run.pk
+    transaction.on_commit(lambda: _queue(run_id))
+    return run
+
+
+def settlement_run_scheduled(*, today: datetime.date) -> SettlementRun | None:
+    """The schedule (15 January and 15 July): the half-year just ended, once.
+
+    None when the half-year already has a scheduled run that did not fail, or a run of all
+    municipalities is under way (started by hand): firing twice starts nothing twice.
+    """
+    period = Period.containing(today).previous
+    with transaction.atomic():
+        _check(period=period, municipality=None)
+        _lock_period(period)
+        already = SettlementRun.objects.filter(
+            year=period.year, half=period.half, scheduled=True
+        ).exclude(status=SettlementRun.Status.FAILED)
+        if already.exists() or _running(period=period, municipality=None):
+            logger.info("Settlement run of %s: already scheduled or under way.", period)
+            return None
+        run = _create(period=period, municipality=None, actor=None, scheduled=True)
+        run_id = run.pk
+        transaction.on_commit(lambda: _queue(run_id))
+    return run
+
+
+# --- Executing ---------------------------------------------------------------------------------
+
+
+def _count(*, run_id: int, computed: bool) -> None:
+    """The run's progress, in the municipality's transaction."""
+    SettlementRun.objects.filter(pk=run_id).update(
+        done=F("done") + 1, skipped=F("skipped") + (0 if computed else 1)
+    )
+
+
+def settlement_run_municipality(*, run_id: int, municipality_id: int) -> str:
+    """Settle one municipality of a run in one transaction; returns the item's status.
+
+    Safe to call again and concurrently: the item leaves `pending` once, under the
+    advisory lock of (municipality, half-year).
+    """
+    run = SettlementRun.objects.select_related("started_by").get(pk=run_id)
+    municipality = Municipality.objects.get(pk=municipality_id)
+    try:
+        with transaction.atomic():
+            lock_settlement_key(municipality_id=municipality_id, period=run.period)
+            item = SettlementRunItem.objects.select_for_update().get(
+                run_id=run_id, municipality_id=municipality_id
+            )
+            if item.status != SettlementRunItem.Status.PENDING:
+                return item.status  # done by an earlier delivery of this task
+            settlement, computed = settlement_compute(
+                municipality=municipality, period=run.period, actor=run.started_by, run=run
+            )
+            item.status = (
+                SettlementRunItem.Status.COMPUTED if computed else SettlementRunItem.Status.SKIPPED
+            )
+            item.settlement = settlement
+            item.finished_at = timezone.now()
+            item.save(update_fields=["status", "settlement", "finished_at"])
+            _count(run_id=run_id, computed=computed)
+    except Exception as error:
+        logger.exception("Settlement run %s: %s failed", run_id, municipality.cbs_code)
+        message = " ".join(getattr(error, "messages", None) or [str(error) or repr(error)])
+        SettlementRunItem.objects.filter(
+            run_id=run_id,
+            municipality_id=municipality_id,
+            status=SettlementRunItem.Status.PENDING,
+        ).update(
+            status=SettlementRunItem.Status.FAILED,
+            error=message[:2000],
+            finished_at=timezone.now(),
+        )
+        item = SettlementRunItem.objects.get(run_id=run_id, municipality_id=municipality_id)
+    settlement_run_finish(run_id=run_id)
+    return item.status
+
+
+def settlement_run_finish(*, run_id: int) -> SettlementRun:
+    """Mark the run done (or failed) once no municipality is pending; else leave it."""
+    with transaction.atomic():
+        run = SettlementRun.objects.select_for_update().get(pk=run_id)
+        if run.status != SettlementRun.Status.RUNNING:
+            return run
+        items = SettlementRunItem.objects.filter(run_id=run_id)
+        if items.filter(status=SettlementRunItem.Status.PENDING).exists():
+            return run
+        failed = list(
+            items.filter(status=SettlementRunItem.Status.FAILED)
+            .select_related("municipality")
+            .order_by("municipality__name")
+        )
+        run.status = SettlementRun.Status.FAILED if failed else SettlementRun.Status.DONE
+        run.error = "\n".join(f"{i.municipality.cbs_code}: {i.error}" for i in failed)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        audit_record(
+            actor=None,
+            action="settlement_run.finish",
+            obj=run,
+            summary=f"{run.done} of {run.total} done, {run.skipped} left as they were, "
+            f"{len(failed)} failed.",
+        )
+    return run
+
+
+def _pending_ids(run_id: int) -> list[int]:
+    return list(
+        SettlementRunItem.objects.filter(run_id=run_id, status=SettlementRunItem.Status.PENDING)
+        .order_by("municipality__name", "municipality_id")
+        .values_list("municipality_id", flat=True)
+    )
+
+
+def settlement_run_dispatch(*, run_id: int) -> int:
+    """Queue one task per pending municipality (the workers share them); returns how many.
+    A run with nothing pending is finished here. Safe to call again (redelivery, resume)."""
+    from settlements.tasks import settlement_run_municipality_task
+
+    pending = _pending_ids(run_id)
+    if not pending:
+        settlement_run_finish(run_id=run_id)
+        return 0
+    for municipality_id in pending:
+        settlement_run_municipality_task.delay(run_id, municipality_id)
+    return len(pending)
+
+
+def settlement_run_execute(
+    *, run_id: int, progress: Callable[[SettlementRun, SettlementRunItem], None] | None = None
+) -> SettlementRun:
+    """Settle the run's pending municipalities one after another in this process; calls
+    `progress(run, item)` after each. Returns the run as it ends."""
+    for municipality_id in _pending_ids(run_id):
+        settlement_run_municipality(run_id=run_id, municipality_id=municipality_id)
+        if progress is not None:
+            progress(
+                SettlementRun.objects.get(pk=run_id),
+                SettlementRunItem.objects.select_related("municipality").get(
+                    run_id=run_id, municipality_id=municipality_id
+                ),
+            )
+    return settlement_run_finish(run_id=run_id)
+
+
+def settlement_run_period(
+    *,
+    period: Period,
+    actor=None,
+    municipality: Municipality | None = None,
+    progress: Callable[[SettlementRun, SettlementRunItem], None] | None = None,
+) -> SettlementRun:
+    """Start (or join) the run and execute it in this process: the command line."""
+    with transaction.atomic():
+        run = _record(period=period, actor=actor, municipality=municipality)
+    return settlement_run_execute(run_id=run.pk, progress=progress)
