@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("placements.urls")),
     path("", include("placements.urls_overview")),
     path("", include("billing.urls")),
+    path("", include("settlements.urls")),
 ]
