@@ -249,7 +249,9 @@ def settlement_run_municipality(*, run_id: int, municipality_id: int) -> str:
 def settlement_run_finish(*, run_id: int) -> SettlementRun:
     """Mark the run done (or failed) once no municipality is pending; else leave it."""
     with transaction.atomic():
-        run = SettlementRun.objects.select_for_update().get(pk=run_id)
+        # FOR NO KEY UPDATE: a step holds a key-share lock on the run (its settlement refers
+        # to it) before it counts; FOR UPDATE here would deadlock with that lock upgrade.
+        run = SettlementRun.objects.select_for_update(no_key=True).get(pk=run_id)
         if run.status != SettlementRun.Status.RUNNING:
             return run
         items = SettlementRunItem.objects.filter(run_id=run_id)
