@@ -201,12 +201,38 @@ class BankStatementAdmin(_ReadOnly):
                             messages.WARNING,
                         )
                 return HttpResponseRedirect(
-                    reverse("admin:billing_bankstatementline_changelist")
-                    + "?status__exact=unmatched"
+                    reverse("admin:billing_bankstatementline_changelist") + "?status=unmatched"
                 )
         return self._form_page(
             request, title=_("Import a bank statement (camt.053)"), form=form, multipart=True
         )
+
+
+class LineStatusFilter(admin.SimpleListFilter):
+    """The queue opens on the lines still to be matched; "all" shows every line."""
+
+    title = _("status")
+    parameter_name = "status"
+    ALL = "all"
+
+    def lookups(self, request, model_admin):
+        return [*BankStatementLine.Status.choices, (self.ALL, _("All"))]
+
+    def _current(self) -> str:
+        return self.value() or BankStatementLine.Status.UNMATCHED
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self._current() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self._current() == self.ALL:
+            return queryset
+        return queryset.filter(status=self._current())
 
 
 @admin.register(BankStatementLine)
@@ -217,13 +243,13 @@ class BankStatementLineAdmin(_ReadOnly):
         "booking_date",
         "amount_signed",
         "counterparty_name",
-        "remittance_information",
+        "remittance_short",
         "structured_reference",
         "status",
         "note",
         "handle",
     ]
-    list_filter = ["status", "is_credit", "booking_date"]
+    list_filter = [LineStatusFilter, "is_credit", "booking_date"]
     search_fields = [
         "counterparty_name",
         "remittance_information",
@@ -232,6 +258,15 @@ class BankStatementLineAdmin(_ReadOnly):
     ]
     list_select_related = ["statement"]
     readonly_fields = [f.name for f in BankStatementLine._meta.fields if f.name != "id"]
+
+    @admin.display(description=_("remittance information"))
+    def remittance_short(self, obj):
+        """Long remittance texts pushed the actions off the screen: the first 60 characters,
+        the whole text on hover and on the line's page."""
+        text = obj.remittance_information or ""
+        if len(text) <= 60:
+            return text
+        return format_html('<span title="{}">{}…</span>', text, text[:60])
 
     @admin.display(description=_("amount"), ordering="amount")
     def amount_signed(self, obj):
@@ -280,8 +315,7 @@ class BankStatementLineAdmin(_ReadOnly):
             else:
                 self.message_user(request, _("Done."), messages.SUCCESS)
                 return HttpResponseRedirect(
-                    reverse("admin:billing_bankstatementline_changelist")
-                    + "?status__exact=unmatched"
+                    reverse("admin:billing_bankstatementline_changelist") + "?status=unmatched"
                 )
         return self._form_page(request, title=title, form=form, line=line)
 
