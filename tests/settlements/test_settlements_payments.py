@@ -448,3 +448,18 @@ def test_the_treasurer_sees_but_cannot_make_a_file(half_year, client):
     url = reverse("admin:settlements_settlementtransferfile_make")
     assert client.post(url, {"period": "2026-H1"}).status_code == 403
     assert not SettlementTransferFile.objects.exists()
+
+
+# --- From real documents (the shared fixtures) --------------------------------------------------
+
+
+def test_a_settlement_computed_from_its_invoices_pays_its_split(approved, town, back_office_user):
+    settlement_payments_create(settlement_id=approved.pk)
+    expected = {"operator": approved.operator_receives}
+    if approved.result > 0:
+        expected["municipality"] = approved.result
+    assert {p.payee: p.amount for p in approved.payments.all()} == expected
+    if approved.result > 0:
+        assert approved.payments.get(payee="municipality").iban == town.settlement_iban
+    transfer_file = settlement_transfer_file_make(period=H1, actor=back_office_user)
+    assert transfer_file.total == sum(expected.values())

@@ -353,3 +353,19 @@ def test_the_stored_statement_never_changes(settlement):
     with pytest.raises(IntegrityError), transaction.atomic():
         SettlementStatement.objects.filter(pk=statement.pk).delete()
     assert SettlementStatement.objects.get(pk=statement.pk).pdf.name == statement.pdf.name
+
+
+# --- From real documents (the shared fixtures) --------------------------------------------------
+
+
+def test_the_statement_of_a_settlement_computed_from_its_invoices(approved):
+    """Computed by settlement_compute from issued invoices, submitted and approved through
+    the services: the statement states those figures and that breakdown."""
+    text = pdf_text(settlement_statement_store(settlement_id=approved.pk).pdf.read())
+    assert approved.gross > 0
+    for amount in (approved.gross, approved.premiums, approved.fee, approved.result):
+        assert dutch(amount) in text
+    for line in approved.lines.filter(kind=SettlementLine.Kind.CLIENT):
+        assert f"{line.client_name} " in text
+    assert "maart 2026" in text or "april 2026" in text
+    assert f"Vingerafdruk (SHA-256) {approved.fingerprint}" in text
