@@ -14,4 +14,5 @@ urlpatterns = [
     path("", include("placements.urls_overview")),
     path("", include("billing.urls")),
     path("", include("settlements.urls")),
+    path("", include("premiums.urls")),
 ]
