@@ -569,13 +569,14 @@ def dashboard_months(*, municipalities, year: int, today: datetime.date) -> dict
             premiums=line["premiums"],
             terms=_terms_of(line),
         )
-        row.sources.add(line["settlement__status"])
-    settled = set(
-        Settlement.objects.filter(municipality_id__in=ids, year=year).values_list(
-            "municipality_id", "half"
-        )
-    )
-    # A settlement without month lines (no documents) still counts as settled.
+    settled = set()
+    # Every month of a settled half-year carries its settlement's status, lines or not.
+    for municipality_id, half, status in Settlement.objects.filter(
+        municipality_id__in=ids, year=year
+    ).values_list("municipality_id", "half", "status"):
+        settled.add((municipality_id, half))
+        for month in Period(year, half).months():
+            rows[month].sources.add(status)
     for municipality in municipalities:
         for period in (Period(year, 1), Period(year, 2)):
             if (municipality.pk, period.half) in settled or period.start > today:
@@ -700,10 +701,8 @@ def dashboard(request):
     back office choose one municipality (every member at once is the contribution page)."""
     require_one = not is_coordinator(request.user)
     form = DashboardFilterForm(request.GET, user=request.user, require_municipality=require_one)
-    if not form.is_valid():
-        form = DashboardFilterForm({}, user=request.user, require_municipality=require_one)
-        form.is_valid()
-    year = form.cleaned_data["year"]
+    form.is_valid()  # an invalid choice is shown on the form; the valid ones still apply
+    year = form.cleaned_data.get("year") or timezone.localdate().year
     chosen = form.cleaned_data.get("municipality")
     if chosen is not None:
         municipalities = [chosen]

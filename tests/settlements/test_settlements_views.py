@@ -11,6 +11,7 @@ G 90.00, P 12.00, F 27.00, Cm 0.90, Co 0.90, result 49.20.
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -248,6 +249,18 @@ def test_the_submitter_never_decides_their_own_submission(draft):
     assert draft.decided_by is None
 
 
+def test_a_recomputed_draft_shows_the_earlier_rejection(treasurer_client, submitted, town):
+    treasurer_client.post(
+        reverse("settlements:reject", kwargs={"pk": submitted.pk}),
+        {"reject-reason": "Uren van juni ontbreken."},
+    )
+    settlement, computed = settlement_compute(municipality=town, period=H1_2026, actor=None)
+    assert computed and settlement.status == Settlement.Status.DRAFT
+    page = _page(treasurer_client.get(reverse("settlements:detail", kwargs={"pk": submitted.pk})))
+    assert "Uren van juni ontbreken." in page
+    assert 'action="/afrekeningen/' not in page  # a draft waits for the back office
+
+
 def test_a_draft_cannot_be_approved(treasurer_client, draft):
     response = treasurer_client.post(
         reverse("settlements:approve", kwargs={"pk": draft.pk}), {"approve-confirm": "on"}
@@ -481,6 +494,8 @@ def test_the_dashboard_reads_settled_and_live_months(
     assert response.context["provisional"] is True
     page = _page(response)
     assert "<svg" in page and 'role="img"' in page
+    # SVG coordinates are never written the Dutch way (110,5 is two numbers to SVG).
+    assert not re.search(r'<(rect|line|text) [^>]*="-?\d+,\d', page)
     assert page.count("<rect ") == len(response.context["money_chart"]["bars"]) + len(
         response.context["hours_chart"]["bars"]
     )
