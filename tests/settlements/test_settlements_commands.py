@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError, call_command
 
+from billing.models import Invoice
 from settlements import runs
-from settlements.models import Settlement, SettlementRun
+from settlements.models import Period, Settlement, SettlementRun
 from settlements.services import settlement_fingerprint
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,28 @@ def test_show_settlement_says_when_there_is_none(town, draft):
         _call("show_settlement", "--municipality", "GM9999", "--period", "2026-H1")
     with pytest.raises(CommandError, match="write it as 2026-H1"):
         _call("show_settlement", "--municipality", "GM0014", "--period", "H1-2026")
+
+
+# --- settlement_smoke (CI, with a real worker; here its data and expectations) ---------------
+
+
+def test_settlement_smoke_needs_a_broker(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with pytest.raises(CommandError, match="No broker configured"):
+        _call("settlement_smoke")
+
+
+def test_settlement_smoke_data_and_expectations_hold_in_process(db):
+    from settlements.management.commands.settlement_smoke import PERIOD, smoke_data
+
+    first = smoke_data()
+    again = smoke_data()  # idempotent: nothing made twice
+    assert [m.pk for m, _f in first] == [m.pk for m, _f in again]
+    assert Invoice.objects.filter(status="issued").count() == 3
+    run = runs.settlement_run_period(period=PERIOD, actor=None)
+    assert (run.status, run.done, run.total) == ("done", 3, 3)
+    for municipality, figures in first:
+        settlement = Settlement.objects.get(municipality=municipality)
+        assert {field: getattr(settlement, field) for field in figures} == figures
+    # The smoke municipalities were members in 2000 only: no real half-year includes them.
+    assert not runs.settlement_run_municipalities(period=Period(2001, 1)).exists()

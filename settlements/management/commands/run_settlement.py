@@ -51,7 +51,7 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            f"Run {run.pk} of {period}: {run.get_status_display().lower()}, "
+            f"Run {run.pk} of {period}: {run.status}, "
             f"{run.done} of {run.total} municipalities done "
             f"({run.skipped} submitted or approved, left as they were)."
         )
@@ -62,7 +62,7 @@ class Command(BaseCommand):
         handled = run.items.exclude(status=SettlementRunItem.Status.PENDING).count()
         line = (
             f"{handled}/{run.total} {item.municipality.cbs_code} {item.municipality.name}: "
-            f"{item.get_status_display().lower()}"
+            f"{item.status}"
         )
         if item.status == SettlementRunItem.Status.FAILED:
             self.stderr.write(f"{line}: {item.error}")
