@@ -58,6 +58,7 @@ def test_model_save_audited_records_creation_and_only_the_changes(back_office):
         "cbs_code": [None, "GM0014"],
         "name": [None, "Groningen"],
         "region_id": [None, region.pk],
+        "settlement_iban": [None, ""],
     }
 
     municipality.name = "Gemeente Groningen"
