@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404
 
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
-from members.models import Membership, Municipality
 from settlements.models import (
     Period,
     Settlement,
@@ -23,6 +22,7 @@ from settlements.models import (
     SettlementRun,
     SettlementStatement,
 )
+from settlements.runs import settlement_run_municipalities
 
 
 def _sees_all(user) -> bool:
@@ -149,20 +149,17 @@ def contribution_totals(settlements: QuerySet[Settlement]) -> dict:
     return settlements.aggregate(**CONTRIBUTION_SUMS)
 
 
-def members_without_settlement(*, user, periods: list[Period]) -> QuerySet[Municipality]:
-    """Active members in (part of) one of the half-years with no settlement there yet."""
+def members_without_settlement(*, user, periods: list[Period]) -> list[tuple[Period, list]]:
+    """Per half-year, the members a run settles (settlements.runs: a membership covering a
+    day of it) that have no settlement there yet. Treasurer and back office only."""
     if not _sees_all(user):
-        return Municipality.objects.none()
-    overlaps = Q(pk__in=[])
+        return []
+    missing = []
     for period in periods:
-        overlaps |= Q(
-            memberships__status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED],
-            memberships__start_date__lte=period.end,
-        ) & (Q(memberships__end_date__isnull=True) | Q(memberships__end_date__gte=period.start))
-    settled = Settlement.objects.filter(_in_periods(periods)).values("municipality_id")
-    return (
-        Municipality.objects.filter(overlaps)
-        .exclude(pk__in=settled)
-        .distinct()
-        .order_by("name", "pk")
-    )
+        settled = Settlement.objects.filter(year=period.year, half=period.half).values(
+            "municipality_id"
+        )
+        municipalities = list(settlement_run_municipalities(period=period).exclude(pk__in=settled))
+        if municipalities:
+            missing.append((period, municipalities))
+    return missing

@@ -199,7 +199,7 @@ def test_the_selectors_scope(
             settlement_get_for_user(user=user, pk=stored.pk)
     for user in (coordinator, other_coordinator, nobody, AnonymousUser()):
         assert not contribution_settlements(user=user, periods=[H1_2026]).exists()
-        assert not members_without_settlement(user=user, periods=[H1_2026]).exists()
+        assert members_without_settlement(user=user, periods=[H1_2026]) == []
         assert not settlement_run_list_for_user(user=user).exists()
     assert list(contribution_settlements(user=treasurer_user, periods=[H1_2026])) == [stored]
 

@@ -431,10 +431,20 @@ def test_the_contribution_names_members_without_a_settlement(
 ):
     settlement_compute(municipality=town, period=H1_2026, actor=None)
     response = treasurer_client.get(reverse("settlements:contribution"), {"period": "2026-H1"})
-    assert [m.name for m in response.context["missing"]] == ["Assen"]
+    assert _missing(response) == {"2026-H1": ["Assen"]}
     in_2025 = treasurer_client.get(reverse("settlements:contribution"), {"period": "2025-H2"})
-    assert [m.name for m in in_2025.context["missing"]] == ["Assen", "Groningen", "Heerenveen"]
+    assert _missing(in_2025) == {"2025-H2": ["Assen", "Groningen", "Heerenveen"]}
     assert in_2025.context["rows"] == []
+    year = treasurer_client.get(reverse("settlements:contribution"), {"year": "2026"})
+    assert _missing(year) == {"2026-H1": ["Assen"], "2026-H2": ["Assen", "Groningen"]}
+    assert "Heerenveen" not in _page(year)  # a member in 2025 only; Almere is prospective
+
+
+def _missing(response) -> dict:
+    return {
+        str(period): [m.name for m in municipalities]
+        for period, municipalities in response.context["missing"]
+    }
 
 
 def test_the_contribution_exports(treasurer_client, two_settled):
