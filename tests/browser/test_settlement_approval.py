@@ -1,7 +1,7 @@
-"""The half-yearly settlement in the browser: the back office has submitted Groningen's
-2026-H1 settlement; the treasurer signs in with the second factor, opens the queue, finds
-the figures with their meanings, approves (after ticking the confirmation) and sees the
-settlement approved with its statement; the coordinator of Groningen downloads the
+"""The half-yearly settlement in the browser: the back office submits Groningen's 2026-H1
+draft with the admin action; the treasurer signs in with the second factor, opens the
+queue, finds the figures with their meanings, approves (after ticking the confirmation) and
+sees the settlement approved with its statement; the coordinator of Groningen downloads the
 statement and looks at the dashboard. A rejection needs a reason."""
 
 import datetime
@@ -17,13 +17,19 @@ from .flows import path_of, screenshot, sign_in, sign_out, submit_code, totp_cod
 pytestmark = pytest.mark.browser
 
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+BACK_OFFICE_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"
 APPROVED = re.compile(r"Goedgekeurd|Approved")
 REJECTED = re.compile(r"Afgewezen|Rejected")
 
 
 @pytest.fixture
 def back_office(make_user):
-    return make_user("backoffice@example.nl", role=Role.BACK_OFFICE, is_staff=True)
+    return make_user(
+        "backoffice@example.nl",
+        role=Role.BACK_OFFICE,
+        is_staff=True,
+        totp_secret=BACK_OFFICE_SECRET,
+    )
 
 
 @pytest.fixture
@@ -39,11 +45,11 @@ def coordinator(make_user, municipalities):
 
 
 @pytest.fixture
-def submitted(municipalities, back_office):
-    """Groningen's 2026-H1 settlement, submitted by the back office: 8 + 4 hours at 16.50
-    and 10 hours at 20.00, invoiced on 2 April 2026 (G 398.00, P 44.00)."""
+def draft(municipalities, back_office):
+    """Groningen's 2026-H1 draft: 8 + 4 hours at 16.50 and 10 hours at 20.00, invoiced on
+    2 April 2026 (G 398.00, P 44.00)."""
     from settlements.models import Period
-    from settlements.services import settlement_compute, settlement_submit
+    from settlements.services import settlement_compute
     from tests.placements.factories import general_framework
     from tests.settlements.conftest import make_invoice
 
@@ -53,7 +59,27 @@ def submitted(municipalities, back_office):
     make_invoice(municipality=town, actor=back_office, hours=("10.00",), rate="20.00")
     settlement, _ = settlement_compute(municipality=town, period=Period(2026, 1), actor=None)
     assert settlement.gross == Decimal("398.00")
-    return settlement_submit(settlement=settlement, actor=back_office)
+    return settlement
+
+
+@pytest.fixture
+def submitted(draft, back_office):
+    from settlements.services import settlement_submit
+
+    return settlement_submit(settlement=draft, actor=back_office)
+
+
+def _back_office_submits_in_the_admin(page, settlement) -> None:
+    sign_in(page, "backoffice@example.nl")
+    submit_code(page, totp_code(BACK_OFFICE_SECRET))
+    page.goto("/admin/settlements/settlement/")
+    page.check(f"input[name=_selected_action][value='{settlement.pk}']")
+    page.select_option("select[name=action]", "submit_to_treasurer")
+    page.click("button[name=index]")
+    page.wait_for_load_state()
+    assert page.locator(".messagelist .success").count() == 1
+    screenshot(page, "settlement-admin-submitted")
+    sign_out(page)
 
 
 def _treasurer_opens_the_settlement(page, settlement) -> None:
@@ -72,7 +98,13 @@ def _treasurer_opens_the_settlement(page, settlement) -> None:
     assert path_of(page) == f"/afrekeningen/{settlement.pk}/"
 
 
-def test_the_treasurer_approves_in_the_browser(page, treasurer, coordinator, submitted):
+def test_the_treasurer_approves_in_the_browser(page, back_office, treasurer, coordinator, draft):
+    _back_office_submits_in_the_admin(page, draft)
+    submitted = draft
+    submitted.refresh_from_db()
+    assert submitted.status == "submitted"
+    assert submitted.submitted_by == back_office
+
     _treasurer_opens_the_settlement(page, submitted)
     main = page.inner_text("main")
     for amount in ("398,00", "44,00", "119,40", "3,98", "230,62", "115,42", "7,96"):
