@@ -577,3 +577,6 @@ class SettlementRunAdmin(admin.ModelAdmin):
                     _("%(period)s: run %(run)s under way.") % {"period": run.period, "run": run.pk},
                     messages.SUCCESS,
                 )
+
+
+from settlements import admin_payments  # noqa: E402,F401 - statements, payments, transfer files
