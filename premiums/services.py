@@ -211,6 +211,18 @@ def premium_accruals_catch_up(*, actor=None, candidates_per_transaction: int = 2
 # --- Payout runs ----------------------------------------------------------------------------
 
 
+def _lock_existing_run(run: PayoutRun) -> PayoutRun:
+    """Lock the run; a run cancelled meanwhile (e.g. while a coordinator was approving it)
+    is a clear error, not a crash."""
+    try:
+        return lock_run(run.pk)
+    except PayoutRun.DoesNotExist:
+        raise ValidationError(
+            _("This payout run was cancelled by the back office; it no longer exists."),
+            code="cancelled",
+        ) from None
+
+
 def _is_coordinator_of(user, municipality: Municipality) -> bool:
     return (
         user is not None
@@ -363,7 +375,7 @@ def payout_run_approve(*, run: PayoutRun, actor) -> PayoutRun:
     """A coordinator of the run's municipality, not the preparer, approves; the SEPA credit
     transfer file is made (and validated) here and stored with the run. Approving an approved
     run changes nothing."""
-    run = lock_run(run.pk)
+    run = _lock_existing_run(run)
     if not _is_coordinator_of(actor, run.municipality):
         raise PermissionDenied(
             _("Only a coordinator of %(municipality)s may approve this payout run.")
@@ -412,7 +424,7 @@ def payout_run_mark_paid(*, run: PayoutRun, actor, paid_on: datetime.date) -> Pa
     """The bank executed the transfer. Marking a paid run again changes nothing."""
     if not is_back_office(actor):
         raise PermissionDenied(_("Only the back office marks payout runs paid."))
-    run = lock_run(run.pk)
+    run = _lock_existing_run(run)
     if run.status == PayoutRun.Status.PAID:
         return run
     if run.status != PayoutRun.Status.APPROVED:

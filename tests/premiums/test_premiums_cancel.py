@@ -81,3 +81,13 @@ def test_only_the_back_office_cancels(prepared, town_coordinator):
         payout_run_cancel(run=run, actor=town_coordinator)
     assert PayoutRun.objects.filter(pk=run.pk).exists()
     assert PremiumAccrual.objects.filter(payout_line__run=run).count() == 2
+
+
+def test_approving_a_run_cancelled_meanwhile_is_a_clear_error(
+    prepared, back_office_user, town_coordinator
+):
+    run, _anna, _cees = prepared
+    stale = PayoutRun.objects.get(pk=run.pk)  # the coordinator's page, loaded before
+    payout_run_cancel(run=run, actor=back_office_user)
+    with pytest.raises(ValidationError, match="cancelled"):
+        payout_run_approve(run=stale, actor=town_coordinator)
