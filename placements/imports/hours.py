@@ -84,7 +84,7 @@ class HoursImporter:
             day_totals[(candidate_id, work_date)] += hours
 
         seen: dict[tuple[int, object], int] = {}
-        changed: list[tuple[int, Decimal]] = []
+        changed: list[tuple[int, Decimal, int]] = []
         entered_by = actor if actor is not None and actor.is_authenticated else None
         new = _NewEntries(result=result, entered_by=entered_by)
         try:
@@ -92,7 +92,7 @@ class HoursImporter:
         finally:
             new.close()
         if result.ok and not result.dry_run and changed:
-            _update(changed, actor=actor)
+            _update(changed, actor=actor, result=result)
 
     def _check(self, resolved, stored, day_totals, seen, new, changed, result) -> None:
         for row, assignment in resolved:
@@ -134,7 +134,7 @@ class HoursImporter:
                 new.add(assignment.pk, work_date, hours)
                 result.count(row, "create")
             else:
-                changed.append((existing[0], hours))
+                changed.append((existing[0], hours, row.number))
                 result.count(row, "update")
 
     def _resolve(self, rows: list[Row], result: ImportResult) -> list[tuple[Row, Assignment]]:
@@ -173,13 +173,32 @@ class HoursImporter:
         return resolved
 
 
-def _update(changed: list[tuple[int, Decimal]], *, actor) -> None:
+def _update(changed: list[tuple[int, Decimal, int]], *, actor, result: ImportResult) -> None:
     """Changed hours go back to entered, as time_entry_update does: the entries locked (after
-    their candidates), the premium accrued on approved ones reversed, then the new hours."""
+    their candidates), the premium accrued on approved ones reversed, then the new hours.
+
+    The statuses were read before the entries were locked: an entry invoiced in between (by
+    an invoice run, which does not wait for the candidates) is an error on its row, and the
+    runner then writes nothing."""
     from premiums.services import premium_accruals_reverse
 
-    ids = sorted(pk for pk, _hours in changed)
-    list(TimeEntry.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    ids = sorted(pk for pk, _hours, _row in changed)
+    locked = dict(
+        TimeEntry.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "status")
+    )
+    open_statuses = (TimeEntry.Status.ENTERED, TimeEntry.Status.APPROVED)
+    for pk, _hours, row_number in changed:
+        if locked.get(pk) not in open_statuses:
+            result.add_issue(
+                row_number,
+                "hours",
+                _("These hours were invoiced while the file was being imported; import again."),
+            )
+    if not result.ok:
+        return
     premium_accruals_reverse(entry_ids=ids, actor=actor)
     now = timezone.now()
     entries = [
@@ -191,7 +210,7 @@ def _update(changed: list[tuple[int, Decimal]], *, actor) -> None:
             approved_at=None,
             updated_at=now,
         )
-        for pk, hours in changed
+        for pk, hours, _row in changed
     ]
     TimeEntry.objects.bulk_update(
         entries, ["hours", "status", "approved_by", "approved_at", "updated_at"], batch_size=500

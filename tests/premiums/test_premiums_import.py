@@ -73,3 +73,32 @@ def test_a_refused_or_dry_run_import_reverses_nothing(placed, tmp_path, back_off
     assert run("hours", path, actor=back_office_user, dry_run=True).ok
     assert PremiumAccrual.objects.filter(time_entry=entry, reversed_at__isnull=True).count() == 1
     assert _total(placed.candidate) == D("12.00")
+
+
+def test_hours_invoiced_while_the_file_is_checked_are_an_error_on_their_row(
+    placed, tmp_path, back_office_user, monkeypatch
+):
+    """The import reads the statuses before it locks the entries; an invoice run may invoice
+    them in between. Then the row is refused and nothing is written, premium included."""
+    from placements.imports.hours import HoursImporter
+
+    entry = TimeEntryFactory(
+        assignment=placed, work_date=datetime.date(2026, 3, 3), hours=D("6.00")
+    )
+    time_entries_approve(entries=[entry], actor=back_office_user)
+    checked = HoursImporter._check
+
+    def check_then_invoice(self, *args, **kwargs):
+        checked(self, *args, **kwargs)
+        TimeEntry.objects.filter(pk=entry.pk).update(status=TimeEntry.Status.INVOICED)
+
+    monkeypatch.setattr(HoursImporter, "_check", check_then_invoice)
+    path = write_csv(tmp_path, [HEADERS["hours"], hours_row("03-03-2026", "7")])
+    result = run("hours", path, actor=back_office_user)
+
+    assert not result.ok
+    assert [(issue.row, issue.column) for issue in result.issues] == [(2, "hours")]
+    assert "invoiced while the file was being imported" in result.issues[0].message
+    entry.refresh_from_db()
+    assert entry.hours == D("6.00")
+    assert _total(placed.candidate) == D("12.00")
