@@ -40,6 +40,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
             "view_settlement",
             "view_settlementline",
             "view_settlementrun",
+            "view_settlementrunitem",
             "view_settlementstatement",
             "view_settlementpayment",
             "view_settlementtransferfile",
