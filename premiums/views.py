@@ -281,7 +281,12 @@ def payout_run_approve_view(request, pk: int):
                 ),
             )
             return redirect("premiums:run_detail", pk=run.pk)
-    run.refresh_from_db()
+    try:
+        run.refresh_from_db()
+    except PayoutRun.DoesNotExist:  # cancelled by the back office meanwhile
+        for message in form.non_field_errors() or [_("This payout run no longer exists.")]:
+            messages.error(request, message)
+        return redirect("premiums:run_list")
     return _run_page(request, run, approve_form=form, status=status)
 
 

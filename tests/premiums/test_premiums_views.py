@@ -464,3 +464,29 @@ def test_an_empty_run_cannot_be_approved(town, framework, back_office_user, town
 def test_no_runs_yet(town_coordinator):
     response = _client_for(town_coordinator).get("/premies/betaalmomenten/")
     assert "No payout runs yet." in response.content.decode()
+
+
+def test_a_run_cancelled_while_approving_sends_back_to_the_list(
+    town, framework, back_office_user, town_coordinator, monkeypatch
+):
+    from django.core.exceptions import ValidationError
+
+    from premiums import views
+
+    run = PayoutRun.objects.create(
+        municipality=town,
+        payout_date=JUNE,
+        prepared_by=back_office_user,
+        prepared_at=datetime.datetime(2026, 6, 30, 9, tzinfo=datetime.UTC),
+    )
+
+    def cancelled_meanwhile(*, run, actor):
+        PayoutRun.objects.filter(pk=run.pk).delete()
+        raise ValidationError("This payout run was cancelled.")
+
+    monkeypatch.setattr(views, "payout_run_approve", cancelled_meanwhile)
+    response = _client_for(town_coordinator).post(
+        f"/premies/betaalmomenten/{run.pk}/goedkeuren/", {"confirm": "on"}, follow=True
+    )
+    assert response.redirect_chain == [("/premies/betaalmomenten/", 302)]
+    assert "This payout run was cancelled." in response.content.decode()
