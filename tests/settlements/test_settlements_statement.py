@@ -153,7 +153,22 @@ def test_the_figures_add_up_as_the_example_says(settlement):
     assert settlement.nvsi_receives == D("246.92")
 
 
-def test_the_statement_states_every_amount_with_its_meaning_in_dutch(settlement):
+@pytest.fixture
+def large_ids():
+    """Settlement ids of six digits, as in a long-running database: references still read
+    whole (no line break inside NVSI-AF123456-G). Sequences are not rolled back; harmless."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('settlements_settlement', 'id'), "
+            "GREATEST(123456, (SELECT last_value FROM settlements_settlement_id_seq)))"
+        )
+
+
+def test_the_statement_states_every_amount_with_its_meaning_in_dutch(large_ids, settings):
+    settings.NVSI_KVK = "87654321"
+    settings.OPERATOR_NAME = "Flextensie Nederland B.V."
+    settlement = approved_settlement()
+    assert settlement.pk > 100_000
     statement = settlement_statement_store(settlement_id=settlement.pk)
     assert statement.pdf.name.endswith("afrekening-GM0014-2026-H1.pdf")
     text = pdf_text(statement.pdf.read())
