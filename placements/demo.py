@@ -15,7 +15,7 @@ the assignment's hours per week.
 import dataclasses
 import datetime
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from accounts.models import User
 from accounts.roles import Role
 from members.models import Membership, Municipality
 from members.selectors import framework_in_force
-from placements.models import Assignment, Candidate, Client, TimeEntry
+from placements.models import PREMIUM_MIN_AGE, Assignment, Candidate, Client, TimeEntry
 from placements.services import (
     assignment_activate,
     assignment_approve,
@@ -169,6 +169,11 @@ HOLIDAYS = {
     datetime.date(2026, 12, 26),
 }
 QUARTER = Decimal("0.25")
+# Full time all year in Groningen (the premiums demo). The annual premium cap takes about 1700
+# hours (2.00 an hour, cap 3398 in 2026): the 48-hour week (the legal average maximum) passes it
+# from about November, the 40-hour week comes near it; the 36-hour week stays well below.
+FULL_TIMERS_CODE = "GM0014"
+FULL_TIMERS_HOURS = [Decimal("48"), Decimal("40"), Decimal("36")]
 
 
 @dataclasses.dataclass
@@ -470,7 +475,49 @@ def plan(*, today: datetime.date, codes: list[str]) -> tuple[list, list, list]:
             )
         elif roll < 0.5:
             candidate.status = Candidate.Status.ENDED
+    _full_timers(assignments, today=today, first_day=first_hours_day, big_client=big_client)
     return candidates, clients, assignments
+
+
+def _full_timers(
+    assignments: list[AssignmentPlan],
+    *,
+    today: datetime.date,
+    first_day: datetime.date,
+    big_client: ClientPlan | None,
+) -> None:
+    """Near the annual premium cap (the premiums demo): a few candidates of the demo
+    coordinator's Groningen work (nearly) full time from the first demo month until after
+    today, so that the most hours pass the cap late in the year. Chosen and changed after the
+    draw (no random numbers), so every other candidate, assignment and hour stays as it was.
+
+    Only candidates with one assignment, an IBAN (to be paid) and aged 27 or over from the
+    first demo day (so every hour earns premium); not at the big client (its crowd is the
+    concurrency flag).
+    """
+    counts = Counter(id(item.candidate) for item in assignments)
+
+    def age_on(birth: datetime.date, day: datetime.date) -> int:
+        return day.year - birth.year - int((day.month, day.day) < (birth.month, birth.day))
+
+    chosen = [
+        item
+        for item in assignments
+        if item.candidate.code == FULL_TIMERS_CODE
+        and item.candidate.status == Candidate.Status.ACTIVE
+        and item.candidate.iban
+        and counts[id(item.candidate)] == 1
+        and item.status in (Assignment.Status.ACTIVE, Assignment.Status.ENDED)
+        and item.client is not big_client
+        and age_on(item.candidate.birth_date, first_day) >= PREMIUM_MIN_AGE
+    ][: len(FULL_TIMERS_HOURS)]
+    start = _monday(first_day) + datetime.timedelta(days=7 if first_day.weekday() else 0)
+    end = _monday(today) + datetime.timedelta(weeks=8, days=4)  # a Friday
+    for item, hours in zip(chosen, FULL_TIMERS_HOURS, strict=False):
+        item.start_date, item.end_date = start, end
+        item.hours_per_week = hours
+        item.status, item.check, item.rejection_reason = Assignment.Status.ACTIVE, "complete", ""
+        item.requested_on = start - datetime.timedelta(days=21)
 
 
 # --- Writing ----------------------------------------------------------------------------------

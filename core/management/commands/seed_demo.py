@@ -9,13 +9,14 @@ from accounts.roles import Role
 from billing.demo import queue_pdfs_on_commit, seed_billing
 from members.demo import seed_members
 from placements.demo import EXTRA_COORDINATORS, seed_placements
+from premiums.demo import seed_premiums
 
 
 class Command(BaseCommand):
     help = (
         "Loads the demo data: regions, municipalities, frameworks, contracts, one user per role, "
         "candidates, clients, assignments, a year of hours and a year of invoices with their "
-        "payments."
+        "payments, and a year of premiums with a paid and a prepared payout run."
     )
 
     def handle(self, *args, **options):
@@ -29,10 +30,15 @@ class Command(BaseCommand):
             # The most recent month's PDFs and the credit note's, rendered once this commits
             # (in this process without a broker); the rest: render_missing_pdfs.
             queue_pdfs_on_commit(invoice_ids=pdf_invoices, credit_note_ids=pdf_notes)
+        with transaction.atomic():
+            premiums = seed_premiums(today=today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
         self.stdout.write(
             "Billing: " + ", ".join(f"{count} {name}" for name, count in billing.items()) + "."
+        )
+        self.stdout.write(
+            "Premiums: " + ", ".join(f"{count} {name}" for name, count in premiums.items()) + "."
         )
         if pdf_invoices or pdf_notes:
             self.stdout.write(
