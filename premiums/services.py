@@ -14,6 +14,7 @@ A reversal frees headroom for later approvals only; accruals already made stay a
 Lock order: see premiums.locks.
 """
 
+import bisect
 import dataclasses
 import datetime
 import re
@@ -30,7 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import is_back_office, is_coordinator
 from core.money import line_amount
 from core.services import audit_record
-from members.models import Municipality
+from members.models import Framework, Municipality, PremiumCap
 from members.selectors import FrameworkNotInForce, framework_in_force
 from placements.models import Candidate, TimeEntry
 from placements.validators import iban_normalise
@@ -120,7 +121,7 @@ def premium_accrue_for_entries(*, entry_ids: Iterable[int], actor) -> int:
     entries = list(
         TimeEntry.objects.select_for_update(of=("self",))
         .filter(pk__in=ids, status__in=COUNTING_STATUSES)
-        .select_related("assignment__candidate")
+        .select_related("assignment__candidate__municipality")
         .order_by("work_date", "pk")
     )
     if not entries:
@@ -136,12 +137,21 @@ def premium_accrue_for_entries(*, entry_ids: Iterable[int], actor) -> int:
     ):
         accrued[(candidate_id, year)] = total
 
-    terms_cache: dict[tuple[int, datetime.date], tuple[Decimal, Decimal]] = {}
+    # The premium per hour and the cap change only on a framework version's or a cap's
+    # first day: between two such days the terms are the same, so they are read once per
+    # municipality and stretch (not once per work date: a year of hours is 250 dates).
+    change_days = sorted(
+        {
+            *Framework.objects.values_list("valid_from", flat=True),
+            *PremiumCap.objects.values_list("valid_from", flat=True),
+        }
+    )
+    terms_cache: dict[tuple[int, int], tuple[Decimal, Decimal]] = {}
     by = _actor_or_none(actor)
     rows = []
     for entry in entries:
         candidate: Candidate = entry.assignment.candidate
-        key = (candidate.municipality_id, entry.work_date)
+        key = (candidate.municipality_id, bisect.bisect_right(change_days, entry.work_date))
         if key not in terms_cache:
             try:
                 terms = framework_in_force(municipality=candidate.municipality, on=entry.work_date)

@@ -123,6 +123,22 @@ def test_mid_year_cap_change_uses_the_cap_in_force_on_the_work_date(
     assert year_total(candidate, 2025) == D("3326.00")
 
 
+def test_one_approval_across_the_cap_change_reads_each_days_cap(
+    assignment, candidate, back_office_user
+):
+    """The terms are read once per stretch between change days, not once per approval."""
+    prior(candidate, "3263.00", on=datetime.date(2025, 3, 1))
+    days = [datetime.date(2025, 6, 27), datetime.date(2025, 6, 30), datetime.date(2025, 7, 1)]
+    entries = [TimeEntryFactory(assignment=assignment, work_date=d, hours=D("8.00")) for d in days]
+    time_entries_approve(entries=entries, actor=back_office_user)
+    rows = PremiumAccrual.objects.filter(time_entry__in=entries).order_by("work_date")
+    assert [(r.annual_cap, r.amount, r.capped_amount) for r in rows] == [
+        (D("3263.00"), D("0.00"), D("16.00")),
+        (D("3263.00"), D("0.00"), D("16.00")),
+        (D("3326.00"), D("16.00"), D("0.00")),
+    ]
+
+
 @pytest.mark.parametrize(
     ("subsidy", "expected", "reason"),
     [(False, D("0.00"), PremiumAccrual.Reason.UNDER_27), (True, D("16.00"), "")],
