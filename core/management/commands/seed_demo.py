@@ -10,13 +10,16 @@ from billing.demo import queue_pdfs_on_commit, seed_billing
 from members.demo import seed_members
 from placements.demo import EXTRA_COORDINATORS, seed_placements
 from premiums.demo import seed_premiums
+from settlements.demo import seed_settlements
 
 
 class Command(BaseCommand):
     help = (
         "Loads the demo data: regions, municipalities, frameworks, contracts, one user per role, "
         "candidates, clients, assignments, a year of hours and a year of invoices with their "
-        "payments, and a year of premiums with a paid and a prepared payout run."
+        "payments, a year of premiums with a paid and a prepared payout run, and the "
+        "half-yearly settlements (two half-years approved, one waiting for the treasurer, the "
+        "running one provisional)."
     )
 
     def handle(self, *args, **options):
@@ -32,6 +35,9 @@ class Command(BaseCommand):
             queue_pdfs_on_commit(invoice_ids=pdf_invoices, credit_note_ids=pdf_notes)
         with transaction.atomic():
             premiums = seed_premiums(today=today)
+        with transaction.atomic():
+            # Approvals queue their statements and payment instructions on commit.
+            settlements = seed_settlements(today=today)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
         self.stdout.write(
@@ -39,6 +45,11 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             "Premiums: " + ", ".join(f"{count} {name}" for name, count in premiums.items()) + "."
+        )
+        self.stdout.write(
+            "Settlements: "
+            + ", ".join(f"{count} {name}" for name, count in settlements.items())
+            + "."
         )
         if pdf_invoices or pdf_notes:
             self.stdout.write(
