@@ -58,7 +58,7 @@ def settlement_queue_order(qs: QuerySet[Settlement]) -> QuerySet[Settlement]:
             default=Value(1),
             output_field=IntegerField(),
         )
-    ).order_by("queue_rank", "submitted_at", "-year", "-half", "municipality__name", "pk")
+    ).order_by("queue_rank", "-year", "-half", "submitted_at", "municipality__name", "pk")
 
 
 def settlement_lines_for(settlement: Settlement, *, kind: str) -> QuerySet[SettlementLine]:
