@@ -244,6 +244,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # The half-yearly settlement of the half-year just ended, for every member municipality
     # (settlements.tasks): 15 January (H2 of last year) and 15 July (H1), early in the morning.
+    # Statements (and payment instructions) of approved settlements whose task failed.
+    "settlements-approved-catch-up": {
+        "task": "settlements.tasks.settlement_approved_catch_up_task",
+        "schedule": crontab(hour=6, minute=30),
+    },
     "settlements-half-yearly-run": {
         "task": "settlements.tasks.settlement_run_scheduled_task",
         "schedule": crontab(day_of_month=SETTLEMENT_RUN_DAY, month_of_year="1,7", hour=5, minute=0),

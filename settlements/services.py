@@ -181,19 +181,21 @@ def settlement_compute(
         "decided_by": None,
         "decided_at": None,
     }
+    # Fields are validated here; the unique and check constraints (five queries each time)
+    # are left to PostgreSQL, which enforces them on write, and the invariant is checked above.
     before = {}
     if settlement is None:
         settlement = Settlement(
             municipality=municipality, year=period.year, half=period.half, **values
         )
-        settlement.full_clean()
+        settlement.full_clean(validate_unique=False, validate_constraints=False)
         settlement.save()
     else:
         before = {field: getattr(settlement, field) for field in FIGURE_FIELDS}
         before["status"] = settlement.status
         for field, value in values.items():
             setattr(settlement, field, value)
-        settlement.full_clean()
+        settlement.full_clean(validate_unique=False, validate_constraints=False)
         settlement.save(update_fields=list(values))
         settlement.lines.all().delete()
     SettlementLine.objects.bulk_create(_breakdown_lines(settlement, figures))
@@ -293,7 +295,9 @@ def settlement_approve(*, settlement: Settlement, actor) -> Settlement:
     from settlements.tasks import settlement_approved_task
 
     pk = settlement.pk
-    transaction.on_commit(lambda: settlement_approved_task.delay(pk))
+    # Robust: the approval stands even if the statement cannot be made now (the error is
+    # logged); the daily catch-up task makes what is missing.
+    transaction.on_commit(lambda: settlement_approved_task.delay(pk), robust=True)
     return settlement
 
 

@@ -40,3 +40,15 @@ def settlement_run_scheduled_task() -> None:
     from settlements.runs import settlement_run_scheduled
 
     settlement_run_scheduled(today=timezone.localdate())
+
+
+@shared_task
+def settlement_approved_catch_up_task() -> None:
+    """Beat, daily: an approved settlement whose statement is missing (its task failed, or a
+    worker was lost) gets its approval task again; each task does only what is missing."""
+    from settlements.models import Settlement
+
+    for pk in Settlement.objects.filter(
+        status=Settlement.Status.APPROVED, statement__isnull=True
+    ).values_list("pk", flat=True):
+        settlement_approved_task.delay(pk)
