@@ -29,10 +29,11 @@ def _text(content: bytes) -> str:
     return " ".join(text.split())
 
 
-def _dutch(msgid: str) -> str:
-    """The letter's wording as the Dutch catalogue has it (the English msgid until then)."""
+def _dutch(msgid: str, **values) -> str:
+    """The letter's wording as the Dutch catalogue has it, placeholders filled in."""
     with translation.override("nl"):
-        return gettext(msgid)
+        text = gettext(msgid)
+    return text % values if values else text
 
 
 def _client_for(user) -> HttpClient:
@@ -104,12 +105,12 @@ def test_the_letter_states_the_payout_and_the_year_in_plain_dutch(december_line,
     figures = {
         "Hours in this payout": "8,25",
         "Premium in this payout": "€ 16,50",
-        "Maximum premium for 2026": "€ 3.398,00",
-        "Paid out in 2026, this payout included": "€ 64,50",  # 48.00 in June + 16.50
-        "Still possible in 2026 up to the maximum": "€ 3.333,50",
+        "Maximum premium for %(year)s": "€ 3.398,00",
+        "Paid out in %(year)s, this payout included": "€ 64,50",  # 48.00 in June + 16.50
+        "Still possible in %(year)s up to the maximum": "€ 3.333,50",
     }
     for label, value in figures.items():
-        assert f"{_dutch(label)} {value}" in text, label
+        assert f"{_dutch(label, year=2026)} {value}" in text, label
     assert _dutch("Your premium from Flextensie") in text
 
 
@@ -118,8 +119,10 @@ def test_the_first_letter_of_the_year_stays_the_same_after_the_second_payout(
 ):
     text = _text(payout_letter_pdf_bytes(june_line))
     assert f"{_dutch('Premium in this payout')} € 48,00" in text
-    assert f"{_dutch('Paid out in 2026, this payout included')} € 48,00" in text
-    assert f"{_dutch('Still possible in 2026 up to the maximum')} € 3.350,00" in text
+    paid = _dutch("Paid out in %(year)s, this payout included", year=2026)
+    remaining = _dutch("Still possible in %(year)s up to the maximum", year=2026)
+    assert f"{paid} € 48,00" in text
+    assert f"{remaining} € 3.350,00" in text
     assert "30-06-2026" in text
 
 
