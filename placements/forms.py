@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.selectors import municipality_list_for_user
+from members.forms import MunicipalityFilterField
 from placements.models import Assignment, Candidate, DisplacementCheck
 from placements.selectors import client_list_for_user
 
@@ -35,7 +35,7 @@ class MunicipalityChoiceMixin:
     """A `municipality` filter limited to the user's municipalities, by CBS code."""
 
     def _limit_municipalities(self, user) -> None:
-        self.fields["municipality"].queryset = municipality_list_for_user(user=user)
+        self.fields["municipality"].limit_to(user)
 
 
 class CandidateFilterForm(MunicipalityChoiceMixin, forms.Form):
@@ -51,13 +51,7 @@ class CandidateFilterForm(MunicipalityChoiceMixin, forms.Form):
         required=False,
         choices=[("", _("Every status")), *Candidate.Status.choices],
     )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All my municipalities"),
-    )
+    municipality = MunicipalityFilterField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,13 +84,7 @@ class AssignmentFilterForm(MunicipalityChoiceMixin, forms.Form):
     client = forms.ModelChoiceField(
         label=_("Client"), queryset=None, required=False, empty_label=_("Every client")
     )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All my municipalities"),
-    )
+    municipality = MunicipalityFilterField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,13 +102,7 @@ class MonthFilterForm(MunicipalityChoiceMixin, forms.Form):
         help_text=_("Year and month, e.g. 2026-03."),
         widget=forms.TextInput(attrs={"type": "month", "pattern": r"\d{4}-\d{2}"}),
     )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All my municipalities"),
-    )
+    municipality = MunicipalityFilterField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office, is_treasurer
 from core.decorators import role_required
+from members.forms import MunicipalityFilterField
 from members.selectors import municipality_list_for_user
 from placements.models import Assignment
 from placements.selectors import assignment_list_flagged
@@ -22,13 +23,7 @@ AWAITING = Q(status=Assignment.Status.REQUESTED, sign_off_at__isnull=True)
 
 
 class FlaggedFilterForm(forms.Form):
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All municipalities"),
-    )
+    municipality = MunicipalityFilterField(empty_label=_("All municipalities"))
     status = forms.ChoiceField(label=_("Status"), required=False)
     sign_off = forms.ChoiceField(
         label=_("Sign-off"),

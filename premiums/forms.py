@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_coordinator
+from members.forms import MunicipalityFilterField
 from members.selectors import municipality_list_for_user
 from premiums.models import PayoutRun
 from premiums.selectors import premium_years
@@ -30,13 +31,7 @@ class _ScopedMunicipalityYearForm(forms.Form):
     `municipality` by CBS code, limited to the user's municipalities."""
 
     year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False)
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All my municipalities"),
-    )
+    municipality = MunicipalityFilterField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,13 +76,7 @@ class PayoutRunFilterForm(forms.Form):
         required=False,
         choices=[("", _("Every status")), *PayoutRun.Status.choices],
     )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All my municipalities"),
-    )
+    municipality = MunicipalityFilterField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from members.forms import MunicipalityFilterField
 from members.selectors import municipality_list_for_user
 from settlements.models import Period, Settlement
 
@@ -55,13 +56,7 @@ class SettlementFilterForm(forms.Form):
         required=False,
         choices=[("", _("Every status")), *Settlement.Status.choices],
     )
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("Every municipality"),
-    )
+    municipality = MunicipalityFilterField(empty_label=_("Every municipality"))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -121,13 +116,7 @@ class ContributionFilterForm(forms.Form):
 
 class DashboardFilterForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), required=False, min_value=2000, max_value=2999)
-    municipality = forms.ModelChoiceField(
-        label=_("Municipality"),
-        queryset=None,
-        to_field_name="cbs_code",
-        required=False,
-        empty_label=_("All my municipalities"),
-    )
+    municipality = MunicipalityFilterField()
 
     def __init__(self, *args, user, require_municipality: bool, **kwargs):
         super().__init__(*args, **kwargs)
