@@ -153,6 +153,12 @@ def test_the_breakdown_by_month_and_client_adds_up(treasurer_client, submitted):
     assert len(response.context["clients"]) == 2
     assert response.context["client_totals"]["gross"] == D("398.00")
     assert response.context["documents"]["net"] == D("398.00")
+    # The page shows both tables: the month by name, every client, each with its totals row.
+    page = _page(response)
+    assert "April 2026" in page
+    for line in response.context["clients"]:
+        assert line.client_name in page
+    assert page.count(f"€{NBSP}398,00") >= 3  # G in the figures, and both totals rows
 
 
 def test_a_draft_is_marked_provisional_for_the_coordinator(coordinator, draft):
