@@ -34,7 +34,6 @@ from django.views.decorators.http import require_POST
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from core.decorators import role_required
 from core.exports import FORMATS, Column, export_response
-from core.money import percentage_of
 from placements.forms import add_service_error
 from settlements.figures import settlement_figures
 from settlements.forms import (
@@ -59,7 +58,12 @@ from settlements.selectors import (
     settlement_run_list_for_user,
     settlement_statement_for,
 )
-from settlements.services import settlement_approve, settlement_reject, settlement_terms
+from settlements.services import (
+    settlement_amounts,
+    settlement_approve,
+    settlement_reject,
+    settlement_terms,
+)
 
 PAGE_SIZE = 50
 LINES_PAGE_SIZE = 100
@@ -521,11 +525,11 @@ class MonthRow:
         if terms is None or self.result is None:
             self.result = None
             return
-        fee = percentage_of(gross, terms["fee_percentage"])
-        cm = percentage_of(gross, terms["contribution_municipality_percentage"])
-        self.fee += fee
-        self.contribution += cm
-        self.result += gross - premiums - fee - cm
+        # The settlement's own formula, applied to the month: an estimate per month.
+        amounts = settlement_amounts(gross=gross, premiums=premiums, terms=terms)
+        self.fee += amounts["fee"]
+        self.contribution += amounts["contribution_municipality"]
+        self.result += amounts["result"]
 
 
 def _terms_of(settlement_values: dict) -> dict:
@@ -533,6 +537,9 @@ def _terms_of(settlement_values: dict) -> dict:
         "fee_percentage": settlement_values["settlement__fee_percentage"],
         "contribution_municipality_percentage": settlement_values[
             "settlement__contribution_municipality_percentage"
+        ],
+        "contribution_operator_percentage": settlement_values[
+            "settlement__contribution_operator_percentage"
         ],
     }
 
@@ -560,6 +567,7 @@ def dashboard_months(*, municipalities, year: int, today: datetime.date) -> dict
         "settlement__status",
         "settlement__fee_percentage",
         "settlement__contribution_municipality_percentage",
+        "settlement__contribution_operator_percentage",
     )
     for line in lines:
         row = rows[line["month"]]
