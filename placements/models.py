@@ -21,6 +21,11 @@ def _mask(value: str, *, keep_start: int = 0, keep_end: int = 4) -> str:
     return value[:keep_start] + "*" * max(hidden, 0) + value[len(value) - keep_end :]
 
 
+def mask_iban(iban: str) -> str:
+    """`NL************1234` for a Dutch IBAN: country code and the last four characters."""
+    return _mask(iban, keep_start=2, keep_end=4)
+
+
 class Candidate(models.Model):
     """A person on social assistance placed through the instrument, in one municipality.
 
@@ -122,8 +127,7 @@ class Candidate(models.Model):
 
     @property
     def iban_masked(self) -> str:
-        """`NL************1234` for a Dutch IBAN: country code and the last four characters."""
-        return _mask(self.iban, keep_start=2, keep_end=4)
+        return mask_iban(self.iban)
 
     def age_on(self, day: datetime.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)

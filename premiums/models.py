@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from placements.models import mask_iban
+
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PAYOUTS_PER_YEAR_MAX = 2
 
@@ -248,6 +250,11 @@ class PayoutLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_name} {self.amount}"
+
+    @property
+    def iban_masked(self) -> str:
+        """The account paid, as stored on the line, masked as everywhere."""
+        return mask_iban(self.iban)
 
 
 class PayoutExclusion(models.Model):

@@ -273,3 +273,13 @@ def candidate_premium_year(
         cap=cap,
         reference_date=min(today, datetime.date(year, 12, 31)),
     )
+
+
+def user_coordinates(*, user, municipality: Municipality) -> bool:
+    """Whether the user is a coordinator of this municipality: who may approve its runs."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and is_coordinator(user)
+        and municipality.coordinators.filter(pk=user.pk).exists()
+    )

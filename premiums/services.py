@@ -28,7 +28,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.roles import is_back_office, is_coordinator
+from accounts.roles import is_back_office
 from core.money import line_amount
 from core.services import audit_record
 from members.models import Framework, Municipality, PremiumCap
@@ -43,6 +43,7 @@ from premiums.models import (
     PayoutRun,
     PremiumAccrual,
 )
+from premiums.selectors import user_coordinates
 
 ZERO = Decimal("0.00")
 COUNTING_STATUSES = (TimeEntry.Status.APPROVED, TimeEntry.Status.INVOICED)
@@ -233,15 +234,6 @@ def _lock_existing_run(run: PayoutRun) -> PayoutRun:
         ) from None
 
 
-def _is_coordinator_of(user, municipality: Municipality) -> bool:
-    return (
-        user is not None
-        and user.is_authenticated
-        and is_coordinator(user)
-        and municipality.coordinators.filter(pk=user.pk).exists()
-    )
-
-
 def _iban_problem(iban: str) -> str | None:
     if not iban:
         return PayoutExclusion.Reason.NO_IBAN
@@ -386,7 +378,7 @@ def payout_run_approve(*, run: PayoutRun, actor) -> PayoutRun:
     transfer file is made (and validated) here and stored with the run. Approving an approved
     run changes nothing."""
     run = _lock_existing_run(run)
-    if not _is_coordinator_of(actor, run.municipality):
+    if not user_coordinates(user=actor, municipality=run.municipality):
         raise PermissionDenied(
             _("Only a coordinator of %(municipality)s may approve this payout run.")
             % {"municipality": run.municipality.name}

@@ -41,6 +41,7 @@ from premiums.selectors import (
     premium_figures_by_candidate,
     premium_year_rows_for_municipality,
     premium_year_totals,
+    user_coordinates,
 )
 from premiums.services import payout_run_approve
 
@@ -66,15 +67,6 @@ def _search(qs: QuerySet[Candidate], text: str) -> QuerySet[Candidate]:
             | Q(client_number__icontains=word)
         )
     return qs
-
-
-def _mask_iban(iban: str) -> str:
-    """`NL************4300`: the country code and the last four characters."""
-    return iban if len(iban) <= 6 else iban[:2] + "*" * (len(iban) - 6) + iban[-4:]
-
-
-def _coordinates(user, municipality) -> bool:
-    return is_coordinator(user) and municipality.coordinators.filter(pk=user.pk).exists()
 
 
 # --- The year per candidate -----------------------------------------------------------------
@@ -219,12 +211,10 @@ def payout_run_list(request):
 
 def _run_page(request, run: PayoutRun, *, approve_form=None, status: int = 200):
     user = request.user
-    coordinates = _coordinates(user, run.municipality)
+    coordinates = user_coordinates(user=user, municipality=run.municipality)
     is_preparer = user.pk == run.prepared_by_id
     lines = run.lines.select_related("candidate").order_by(Lower("candidate_name"), "pk")
     page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
-    for line in page.object_list:  # the account paid, as stored on the line, masked
-        line.iban_masked = _mask_iban(line.iban)
     context = {
         "run": run,
         "page": page,
