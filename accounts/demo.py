@@ -13,11 +13,12 @@ from accounts.roles import Role, roles_sync
 
 DEMO_PASSWORD = "Flextensie-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
 
+DEMO_BACK_OFFICE_EMAIL = "backoffice@demo.nvsi.nl"
 DEMO_USERS = [
     # email, first name, last name, role, municipalities (CBS codes)
     ("coordinator@demo.nvsi.nl", "Carla", "de Coördinator", Role.COORDINATOR, ["GM0014", "GM1952"]),
     ("coordinator.drenthe@demo.nvsi.nl", "Dirk", "Drenth", Role.COORDINATOR, ["GM0106", "GM0114"]),
-    ("backoffice@demo.nvsi.nl", "Bram", "Backoffice", Role.BACK_OFFICE, []),
+    (DEMO_BACK_OFFICE_EMAIL, "Bram", "Backoffice", Role.BACK_OFFICE, []),
     ("treasurer@demo.nvsi.nl", "Petra", "Penningmeester", Role.TREASURER, []),
 ]
 

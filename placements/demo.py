@@ -23,7 +23,7 @@ from django.contrib.auth.models import Group
 from django.db.models import Count
 from schwifty import IBAN
 
-from accounts.demo import DEMO_PASSWORD
+from accounts.demo import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD
 from accounts.models import User
 from accounts.roles import Role
 from members.models import Membership, Municipality
@@ -682,7 +682,7 @@ def seed_placements(
     codes = [code for code in CANDIDATE_WEIGHTS if code in active_codes and code in municipalities]
     candidates, clients, assignments = plan(today=today, codes=codes)
     coordinators = _coordinators(municipalities)
-    back_office = User.objects.get(email="backoffice@demo.nvsi.nl")
+    back_office = User.objects.get(email=DEMO_BACK_OFFICE_EMAIL)
 
     existing_clients = {
         c.kvk_number: c

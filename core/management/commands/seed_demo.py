@@ -4,13 +4,27 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import DEMO_PASSWORD, seed_users
+from accounts.demo import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD, seed_users
 from accounts.roles import Role
 from billing.demo import queue_pdfs_on_commit, seed_billing
 from members.demo import seed_members
 from placements.demo import EXTRA_COORDINATORS, seed_placements
 from premiums.demo import seed_premiums
 from settlements.demo import seed_settlements
+
+
+def demo_day():
+    """The day the demo is built around: the day it was first loaded into this database (the
+    demo back-office account's sign-up), else today. The demo's dates are drawn relative to
+    it, so loading it again on a later day finds the same rows instead of new ones."""
+    from accounts.models import User
+
+    joined = (
+        User.objects.filter(email=DEMO_BACK_OFFICE_EMAIL)
+        .values_list("date_joined", flat=True)
+        .first()
+    )
+    return timezone.localdate(joined) if joined else timezone.localdate()
 
 
 class Command(BaseCommand):
@@ -23,7 +37,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        today = timezone.localdate()
+        today = demo_day()
         with transaction.atomic():
             municipalities = seed_members(today=today)
             accounts = seed_users(municipalities=municipalities)
@@ -38,7 +52,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             # Approvals queue their statements and payment instructions on commit.
             settlements = seed_settlements(today=today)
-        self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.stdout.write(self.style.SUCCESS(f"Demo data loaded (dated around {today:%d-%m-%Y})."))
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
         self.stdout.write(
             "Billing: " + ", ".join(f"{count} {name}" for name, count in billing.items()) + "."
