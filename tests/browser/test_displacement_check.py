@@ -1,11 +1,11 @@
 """A coordinator approves a requested assignment in the browser after the displacement check,
 signs off a large-or-long one, and rejects one (a rejection needs a reason)."""
 
-import datetime
 import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import Role
 
@@ -114,7 +114,7 @@ def test_large_or_long_approval_needs_the_sign_off(page, coordinator, requested)
     assert "Seizoenspiek in de oogst" in page.inner_text("main")
     assignment.refresh_from_db()
     assert assignment.sign_off_reason == "Seizoenspiek in de oogst"
-    assert assignment.sign_off_at.date() == datetime.date.today()
+    assert timezone.localdate(assignment.sign_off_at) == timezone.localdate()
 
 
 def test_rejection_needs_a_reason(page, coordinator, requested):

@@ -4,11 +4,11 @@ queue, finds the figures with their meanings, approves (after ticking the confir
 sees the settlement approved with its statement; the coordinator of Groningen downloads the
 statement and looks at the dashboard. A rejection needs a reason."""
 
-import datetime
 import re
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from accounts.roles import Role
 
@@ -179,7 +179,7 @@ def test_a_rejection_needs_a_reason(page, treasurer, submitted):
     screenshot(page, "settlement-rejected")
     submitted.refresh_from_db()
     assert submitted.status == "rejected"
-    assert submitted.decided_at.date() <= datetime.date.today()
+    assert timezone.localdate(submitted.decided_at) <= timezone.localdate()
 
     # The drill-down to the invoice lines, with their invoice numbers.
     page.click(f'a[href="/afrekeningen/{submitted.pk}/factuurregels/"]')

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
+from django.utils import timezone
 
 from core.models import AuditEvent
 from placements.models import Assignment, DisplacementCheck, TimeEntry
@@ -567,7 +568,7 @@ def test_hours_per_month_defaults_to_this_month_and_refuses_nonsense(
     march_hours, coordinator_client
 ):
     response = coordinator_client.get("/uren/")
-    today = datetime.date.today()
+    today = timezone.localdate()
     assert response.context["month"] == today.replace(day=1)
 
     response = coordinator_client.get("/uren/?month=2026-13")
