@@ -478,7 +478,7 @@ class ReceivableAdmin(_ReadOnly):
     @admin.display(description=_("reminded"))
     def reminded(self, obj):
         sent = [r for r in obj.reminders.all() if r.sent_at]
-        return sent[0].sent_at.date() if sent else ""
+        return timezone.localdate(sent[0].sent_at) if sent else ""
 
 
 @admin.register(InvoiceReminder)
