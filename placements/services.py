@@ -915,9 +915,19 @@ def time_entries_approve(*, entries: Iterable[TimeEntry] | Any, actor) -> int:
         else [entry.pk for entry in entries]
     )
     # The candidates first (the lock order), which serialises the premium accrual per person.
+    # Their ids are read step by step by primary key, not through a subquery with a join:
+    # that plan looped over whole tables when the statistics said they were empty.
+    assignment_ids = set(
+        TimeEntry.objects.filter(pk__in=sorted(set(pks))).values_list("assignment_id", flat=True)
+    )
+    candidate_ids = set(
+        Assignment.objects.filter(pk__in=sorted(assignment_ids)).values_list(
+            "candidate_id", flat=True
+        )
+    )
     list(
         Candidate.objects.select_for_update()
-        .filter(pk__in=TimeEntry.objects.filter(pk__in=pks).values("assignment__candidate_id"))
+        .filter(pk__in=sorted(candidate_ids))
         .order_by("pk")
         .values_list("pk", flat=True)
     )

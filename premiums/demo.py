@@ -22,12 +22,9 @@ nothing. A second seed changes nothing.
 
 import datetime
 
-from django.db import connection
-
 from accounts.models import User
 from members.models import Municipality
 from members.selectors import FrameworkNotInForce, framework_in_force
-from placements.models import TimeEntry
 from premiums.models import PayoutRun, PremiumAccrual
 from premiums.services import (
     payout_run_approve,
@@ -71,11 +68,6 @@ def _payout_moments(municipality: Municipality, *, years) -> list[datetime.date]
 def seed_premiums(*, today: datetime.date) -> dict[str, int]:
     back_office = User.objects.get(email=BACK_OFFICE_EMAIL)
     coordinator = User.objects.get(email=APPROVER_EMAIL)
-    # The hours were bulk-inserted moments ago: fresh planner statistics, or the anti-join that
-    # finds the hours without an accrual runs as a nested loop (seconds instead of a few ms).
-    with connection.cursor() as cursor:
-        tables = (TimeEntry._meta.db_table, PremiumAccrual._meta.db_table)
-        cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(t) for t in tables))
     # One batch: the seed's transaction holds every lock until it commits anyway.
     premium_accruals_catch_up(actor=back_office, candidates_per_transaction=100_000)
 

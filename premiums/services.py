@@ -33,7 +33,7 @@ from core.money import line_amount
 from core.services import audit_record
 from members.models import Framework, Municipality, PremiumCap
 from members.selectors import FrameworkNotInForce, framework_in_force
-from placements.models import Candidate, TimeEntry
+from placements.models import Assignment, Candidate, TimeEntry
 from placements.validators import iban_normalise
 from premiums.locks import _require_transaction, lock_candidates, lock_municipality, lock_run
 from premiums.models import (
@@ -106,6 +106,22 @@ def premium_accruals_reverse(*, entry_ids: Iterable[int], actor) -> int:
     return len(live)
 
 
+def _attach_candidates(entries: list[TimeEntry]) -> None:
+    """Give each entry its assignment, candidate and municipality, read by primary-key lists
+    (one query per table) rather than a join, whose plan depended on the statistics."""
+    assignments = Assignment.objects.in_bulk(sorted({e.assignment_id for e in entries}))
+    candidates = Candidate.objects.in_bulk(sorted({a.candidate_id for a in assignments.values()}))
+    municipalities = Municipality.objects.in_bulk(
+        sorted({c.municipality_id for c in candidates.values()})
+    )
+    for candidate in candidates.values():
+        candidate.municipality = municipalities[candidate.municipality_id]
+    for assignment in assignments.values():
+        assignment.candidate = candidates[assignment.candidate_id]
+    for entry in entries:
+        entry.assignment = assignments[entry.assignment_id]
+
+
 def premium_accrue_for_entries(*, entry_ids: Iterable[int], actor) -> int:
     """Accrue the premium of these approved (or invoiced) entries; returns the rows written.
 
@@ -120,13 +136,13 @@ def premium_accrue_for_entries(*, entry_ids: Iterable[int], actor) -> int:
         return 0
     premium_accruals_reverse(entry_ids=ids, actor=actor)
     entries = list(
-        TimeEntry.objects.select_for_update(of=("self",))
+        TimeEntry.objects.select_for_update()
         .filter(pk__in=ids, status__in=COUNTING_STATUSES)
-        .select_related("assignment__candidate__municipality")
         .order_by("work_date", "pk")
     )
     if not entries:
         return 0
+    _attach_candidates(entries)
     candidate_ids = {e.assignment.candidate_id for e in entries}
     years = {e.work_date.year for e in entries}
     accrued: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
@@ -202,17 +218,24 @@ def premium_accruals_catch_up(*, actor=None, candidates_per_transaction: int = 2
     """Accrue every approved or invoiced entry without an accrual (hours bulk-inserted by the
     demo, or approved before this app existed), per candidate in work-date order. Safe to run
     again: an entry with an accrual is skipped. Returns the accruals written."""
-    candidate_ids = sorted(
-        set(_entries_without_accrual().values_list("assignment__candidate_id", flat=True))
-    )
+    # Ids step by step (entries, their assignments, those assignments' candidates), each read
+    # by an index of its own table: no join whose plan depends on the statistics.
+    assignment_ids = set(_entries_without_accrual().values_list("assignment_id", flat=True))
+    assignments_of: dict[int, list[int]] = defaultdict(list)
+    for pk, candidate_id in Assignment.objects.filter(pk__in=sorted(assignment_ids)).values_list(
+        "pk", "candidate_id"
+    ):
+        assignments_of[candidate_id].append(pk)
+    candidate_ids = sorted(assignments_of)
     written = 0
     for start in range(0, len(candidate_ids), candidates_per_transaction):
         chunk = candidate_ids[start : start + candidates_per_transaction]
         with transaction.atomic():
             lock_candidates(chunk)
+            chunk_assignments = sorted(pk for c in chunk for pk in assignments_of[c])
             ids = list(
                 _entries_without_accrual()
-                .filter(assignment__candidate_id__in=chunk)
+                .filter(assignment_id__in=chunk_assignments)
                 .values_list("pk", flat=True)
             )
             written += premium_accrue_for_entries(entry_ids=ids, actor=actor)
@@ -250,20 +273,22 @@ def _unpaid_for_run(*, municipality: Municipality, payout_date: datetime.date):
     Left out: zero rows (under 27, wholly capped) and live accruals whose hours are back to
     "entered" (changed outside the services; they are reversed when approved anew).
     """
-    stale = PremiumAccrual.objects.filter(
-        kind=PremiumAccrual.Kind.ACCRUAL,
-        reversed_at__isnull=True,
-        time_entry__status=TimeEntry.Status.ENTERED,
+    # Ids first, each list read by an index of its own table (no join whose plan depends on
+    # the planner's statistics): the candidates, their unpaid rows, the live accruals' entries
+    # that are back to "entered".
+    candidate_ids = list(
+        Candidate.objects.filter(municipality=municipality).values_list("pk", flat=True)
     )
-    return (
-        PremiumAccrual.objects.filter(
-            candidate__municipality=municipality,
-            payout_line__isnull=True,
-            work_date__lte=payout_date,
+    unpaid = PremiumAccrual.objects.filter(
+        candidate_id__in=candidate_ids, payout_line__isnull=True, work_date__lte=payout_date
+    ).exclude(amount=0)
+    live = dict(
+        unpaid.filter(kind=PremiumAccrual.Kind.ACCRUAL, reversed_at__isnull=True).values_list(
+            "time_entry_id", "pk"
         )
-        .exclude(amount=0)
-        .exclude(pk__in=stale.values("pk"))
     )
+    entered = TimeEntry.objects.filter(pk__in=sorted(live), status=TimeEntry.Status.ENTERED)
+    return unpaid.exclude(pk__in=[live[pk] for pk in entered.values_list("pk", flat=True)])
 
 
 @transaction.atomic

@@ -33,6 +33,7 @@ from billing.models import (
     DocumentCounter,
     Invoice,
     InvoiceLine,
+    InvoiceLineEntry,
 )
 from billing.services.locks import lock_client, lock_invoice, lock_time_entries
 from billing.services.numbering import document_number_next
@@ -121,10 +122,13 @@ def credit_note_create(
     credit_date = credit_date or timezone.localdate()
 
     lock_client(invoice.client_id)
-    entries_qs = TimeEntry.objects.filter(
-        invoice_link__line__invoice_id=invoice.pk, status=TimeEntry.Status.INVOICED
+    line_ids = list(InvoiceLine.objects.filter(invoice_id=invoice.pk).values_list("pk", flat=True))
+    linked_ids = list(
+        InvoiceLineEntry.objects.filter(line_id__in=line_ids).values_list(
+            "time_entry_id", flat=True
+        )
     )
-    open_entries = lock_time_entries(entries_qs)
+    open_entries = lock_time_entries(linked_ids, status=TimeEntry.Status.INVOICED)
     invoice = lock_invoice(invoice.pk)
     if not invoice.is_issued:
         raise ValidationError(

@@ -31,7 +31,7 @@ from billing.services.numbering import document_number_next, payment_reference_f
 from core.money import line_amount, percentage_of
 from core.services import audit_record
 from members.selectors import FrameworkNotInForce, framework_in_force
-from placements.models import Client, TimeEntry
+from placements.models import Assignment, Client, TimeEntry
 from placements.services import time_entries_billing_transition
 
 ZERO = Decimal("0.00")
@@ -78,13 +78,22 @@ def vat_percentage_on(invoice_date: datetime.date) -> Decimal:
 
 
 def approved_entries(*, month: datetime.date, client_id: int | None = None):
-    """Approved, not yet invoiced hours worked in `month` (of one client, if given)."""
+    """Approved, not yet invoiced hours worked in `month` (of one client, if given).
+
+    A client's entries are found through its assignments' ids, read first (index on the
+    client), so the entries are read through the (assignment, work date) index whatever the
+    planner's statistics say: a join to the assignments let the planner loop over whole
+    tables when it believed them empty.
+    """
     first, last = month_bounds(month)
     qs = TimeEntry.objects.filter(
         status=TimeEntry.Status.APPROVED, work_date__gte=first, work_date__lte=last
     )
     if client_id is not None:
-        qs = qs.filter(assignment__client_id=client_id)
+        assignment_ids = list(
+            Assignment.objects.filter(client_id=client_id).values_list("pk", flat=True)
+        )
+        qs = qs.filter(assignment_id__in=assignment_ids)
     return qs
 
 
@@ -93,12 +102,16 @@ def _draft_build(*, client_id: int, month: datetime.date, run: InvoiceRun | None
 
     The caller has locked the client. One line per assignment; the hours become invoiced.
     """
-    entries_qs = approved_entries(month=month, client_id=client_id)
-    assignments = lock_assignments(entries_qs.values("assignment_id"))
+    candidates = list(
+        approved_entries(month=month, client_id=client_id).values_list("pk", "assignment_id")
+    )
+    assignments = lock_assignments(assignment_id for _pk, assignment_id in candidates)
     if not assignments:
         return None
+    # Locked, the entries are read again: only those still approved are invoiced.
     entries = lock_time_entries(
-        approved_entries(month=month).filter(assignment_id__in=[a.pk for a in assignments]),
+        (pk for pk, _assignment_id in candidates),
+        status=TimeEntry.Status.APPROVED,
         fields=("pk", "assignment_id", "hours"),
     )
     if not entries:
@@ -294,7 +307,7 @@ def invoice_draft_delete(*, invoice: Invoice, actor) -> None:
             "time_entry_id", flat=True
         )
     )
-    lock_time_entries(TimeEntry.objects.filter(pk__in=entry_ids))
+    lock_time_entries(entry_ids)
     audit_record(
         actor=actor,
         action="invoice.delete_draft",

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.demo import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD, seed_users
 from accounts.roles import Role
 from billing.demo import queue_pdfs_on_commit, seed_billing
+from core.db import statistics_refresh
 from members.demo import seed_members
 from placements.demo import EXTRA_COORDINATORS, seed_placements
 from premiums.demo import seed_premiums
@@ -38,20 +39,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         today = demo_day()
+        # Each part bulk-loads rows the next part queries: the planner's statistics are
+        # refreshed after each (core.db), so it plans with the tables' real sizes.
         with transaction.atomic():
             municipalities = seed_members(today=today)
             accounts = seed_users(municipalities=municipalities)
             counts = seed_placements(today=today, municipalities=municipalities)
+            statistics_refresh()
         with transaction.atomic():
             billing, pdf_invoices, pdf_notes = seed_billing(today=today)
             # The most recent month's PDFs and the credit note's, rendered once this commits
             # (in this process without a broker); the rest: render_missing_pdfs.
             queue_pdfs_on_commit(invoice_ids=pdf_invoices, credit_note_ids=pdf_notes)
+            statistics_refresh()
         with transaction.atomic():
             premiums = seed_premiums(today=today)
+            statistics_refresh()
         with transaction.atomic():
             # Approvals queue their statements and payment instructions on commit.
             settlements = seed_settlements(today=today)
+            statistics_refresh()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded (dated around {today:%d-%m-%Y})."))
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
         self.stdout.write(
