@@ -188,18 +188,9 @@ def foreign_keys_checked_after(cursor):
 
 
 def _reference_data(municipalities: int) -> None:
-    """Regions, municipalities, memberships, premium caps, the general framework (the ORM:
-    few rows, validated as the admin would)."""
-    from decimal import Decimal
-
-    from members.demo import GENERAL_DEFAULTS, PREMIUM_CAPS
-    from members.models import (
-        Framework,
-        LabourMarketRegion,
-        Membership,
-        Municipality,
-        PremiumCap,
-    )
+    """Regions, municipalities and memberships (the ORM: few rows). The premium caps and the
+    general framework come with the migrations (members.reference_data)."""
+    from members.models import LabourMarketRegion, Membership, Municipality
 
     regions = LabourMarketRegion.objects.bulk_create(
         [LabourMarketRegion(name=f"Bench-regio {n:02d}") for n in range(REGIONS)]
@@ -222,21 +213,8 @@ def _reference_data(municipalities: int) -> None:
             for town in towns
         ]
     )
-    PremiumCap.objects.bulk_create(
-        [
-            PremiumCap(valid_from=datetime.date.fromisoformat(day), amount=Decimal(amount))
-            for day, amount in PREMIUM_CAPS
-        ]
-    )
-    general = Framework(
-        scope=Framework.Scope.GENERAL,
-        valid_from=datetime.date(2025, 1, 1),
-        client_hourly_rate_min=Decimal("14.06"),
-        decision_reference="Benchmark",
-        **GENERAL_DEFAULTS,
-    )
-    general.full_clean()
-    general.save()
+    # The premium caps and the general framework come with the migrations
+    # (members.reference_data).
 
 
 def generate(*, entries: int, municipalities: int, clients: int, candidates: int) -> dict:

@@ -66,11 +66,14 @@ def concrete_field_names(model: type[models.Model]) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields if not f.primary_key]
 
 
-def model_save_audited(*, obj: models.Model, actor, action_prefix: str) -> models.Model:
+def model_save_audited(
+    *, obj: models.Model, actor, action_prefix: str, action: str | None = None
+) -> models.Model:
     """Validate and save one object, recording the changed fields in the audit trail.
 
     For the plain records (regions, municipalities, memberships, contracts) that need no
     rule beyond their own validation and constraints. Call inside `transaction.atomic`.
+    The audit action is `<prefix>.create` or `<prefix>.update` unless `action` names it.
     """
     fields = concrete_field_names(type(obj))
     before: dict[str, Any] = {}
@@ -82,7 +85,7 @@ def model_save_audited(*, obj: models.Model, actor, action_prefix: str) -> model
     obj.save()
     audit_record(
         actor=actor,
-        action=f"{action_prefix}.{'create' if created else 'update'}",
+        action=action or f"{action_prefix}.{'create' if created else 'update'}",
         obj=obj,
         before=before,
         after=audit_snapshot(obj, fields=fields),

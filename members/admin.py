@@ -148,6 +148,15 @@ class PremiumCapAdmin(admin.ModelAdmin):
 
 
 class FrameworkForm(forms.ModelForm):
+    record_as_history = forms.BooleanField(
+        label=_("Record as history"),
+        required=False,
+        help_text=_(
+            "A version from a past date (e.g. the history before go-live), recorded with the "
+            "decision that set it. Documents already made keep the rates they copied."
+        ),
+    )
+
     class Meta:
         model = Framework
         fields = "__all__"
@@ -155,7 +164,11 @@ class FrameworkForm(forms.ModelForm):
     def _post_clean(self):
         super()._post_clean()  # copies the values onto self.instance and validates the model
         if not self.errors:
-            errors = framework_errors(framework=self.instance, today=timezone.localdate())
+            errors = framework_errors(
+                framework=self.instance,
+                today=timezone.localdate(),
+                history=self.cleaned_data.get("record_as_history", False),
+            )
             for field, message in errors.items():
                 self.add_error(field if field in self.fields else None, message)
 
@@ -178,7 +191,18 @@ class FrameworkAdmin(admin.ModelAdmin):
     autocomplete_fields = ["municipality"]
     date_hierarchy = "valid_from"
     fieldsets = [
-        (None, {"fields": ["scope", "municipality", "valid_from", "decision_reference"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "scope",
+                    "municipality",
+                    "valid_from",
+                    "decision_reference",
+                    "record_as_history",
+                ]
+            },
+        ),
         (_("Rates"), {"fields": ["client_hourly_rate_min", "premium_per_hour", "payout_moments"]}),
         (
             _("Fee, contribution and VAT (general only)"),
@@ -197,6 +221,15 @@ class FrameworkAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        # History is recorded as a new version only.
+        first_name, first = fieldsets[0]
+        fields = [f for f in first["fields"] if f != "record_as_history"]
+        return [(first_name, {**first, "fields": fields}), *fieldsets[1:]]
+
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.valid_from <= timezone.localdate():
             return False  # in force: history stays, a change is a new version
@@ -205,7 +238,11 @@ class FrameworkAdmin(admin.ModelAdmin):
     has_delete_permission = has_change_permission
 
     def save_model(self, request, obj, form, change):
-        framework_save(framework=obj, actor=request.user)
+        framework_save(
+            framework=obj,
+            actor=request.user,
+            history=form.cleaned_data.get("record_as_history", False),
+        )
 
     def delete_model(self, request, obj):
         framework_delete(framework=obj, actor=request.user)

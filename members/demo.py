@@ -14,6 +14,7 @@ from members.models import (
     Municipality,
     PremiumCap,
 )
+from members.reference_data import reference_data_load
 
 REGIONS = {
     "Groningen": [
@@ -34,42 +35,6 @@ REGIONS = {
         ("GM0090", "Smallingerland"),
         ("GM0074", "Heerenveen"),
     ],
-}
-
-# Participatiewet art. 31 lid 2 j: the annual premium cap by date in force (DOMAIN.md).
-PREMIUM_CAPS = [
-    ("2019-01-01", "2500"),
-    ("2019-07-01", "2517"),
-    ("2020-01-01", "2570"),
-    ("2021-01-01", "2629"),
-    ("2021-07-01", "2638"),
-    ("2022-01-01", "2672"),
-    ("2022-07-01", "2699"),
-    ("2023-01-01", "2934"),
-    ("2023-07-01", "2979"),
-    ("2024-01-01", "3151"),
-    ("2024-07-01", "3209"),
-    ("2025-01-01", "3263"),
-    ("2025-07-01", "3326"),
-    ("2026-01-01", "3398"),
-]
-
-# The general framework: the statutory minimum hourly wage as the minimum client rate.
-GENERAL_FRAMEWORK_VERSIONS = [
-    ("2025-01-01", "14.06", "Wettelijk minimumuurloon per 1 januari 2025"),
-    ("2025-07-01", "14.40", "Wettelijk minimumuurloon per 1 juli 2025"),
-    ("2026-01-01", "14.71", "Wettelijk minimumuurloon per 1 januari 2026"),
-]
-GENERAL_DEFAULTS = {
-    "premium_per_hour": Decimal("2.00"),
-    "payout_moments": ["06-30", "12-31"],
-    "operator_fee_percentage": Decimal("30.00"),
-    "contribution_percentage": Decimal("2.00"),
-    "contribution_operator_percentage": Decimal("1.00"),
-    "vat_percentage": Decimal("21.00"),
-    "long_after_weeks": 26,
-    "large_hours_per_week": Decimal("32.00"),
-    "large_concurrent_candidates": 10,
 }
 
 
@@ -95,19 +60,9 @@ def seed_members(*, today: datetime.date) -> dict[str, Municipality]:
                 Municipality, {"cbs_code": code}, {"name": name, "region": region}
             )
 
-    for valid_from, amount in PREMIUM_CAPS:
-        _upsert(PremiumCap, {"valid_from": _date(valid_from)}, {"amount": Decimal(amount)})
-
-    for valid_from, rate, decision in GENERAL_FRAMEWORK_VERSIONS:
-        _upsert(
-            Framework,
-            {"scope": Framework.Scope.GENERAL, "valid_from": _date(valid_from)},
-            {
-                **GENERAL_DEFAULTS,
-                "client_hourly_rate_min": Decimal(rate),
-                "decision_reference": decision,
-            },
-        )
+    # The premium caps and the general framework ship with the portal (a data migration);
+    # loaded here too for a database migrated before they did.
+    reference_data_load(framework_model=Framework, premium_cap_model=PremiumCap)
     # Two municipalities set stricter local terms.
     _upsert(
         Framework,

@@ -65,7 +65,26 @@ def _refuse_if_in_force(*, framework: Framework, today: datetime.date) -> None:
         )
 
 
-def _start_date_errors(*, framework: Framework, today: datetime.date) -> dict[str, str]:
+def _history_errors(*, framework: Framework, today: datetime.date) -> dict[str, str]:
+    if framework.valid_from is None:
+        return {}
+    errors = {}
+    if framework.valid_from > today:
+        errors["valid_from"] = _(
+            "History lies in the past: a version from a later date is added as a new version."
+        )
+    if not (framework.decision_reference or "").strip():
+        errors["decision_reference"] = _(
+            "Recording history needs the decision that set this version."
+        )
+    return errors
+
+
+def _start_date_errors(
+    *, framework: Framework, today: datetime.date, history: bool = False
+) -> dict[str, str]:
+    if history:
+        return _history_errors(framework=framework, today=today)
     if framework.valid_from is None or framework.valid_from > today:
         return {}
     # A version starting today or earlier would change figures already computed.
@@ -79,25 +98,45 @@ def _start_date_errors(*, framework: Framework, today: datetime.date) -> dict[st
     }
 
 
-def framework_errors(*, framework: Framework, today: datetime.date) -> dict[str, str]:
+def framework_errors(
+    *, framework: Framework, today: datetime.date, history: bool = False
+) -> dict[str, str]:
     """Every rule a framework version must meet beyond its own fields, as field errors."""
     return {
-        **_start_date_errors(framework=framework, today=today),
+        **_start_date_errors(framework=framework, today=today, history=history),
         **framework_local_errors(framework=framework),
         **_payout_moment_errors(framework=framework),
     }
 
 
 @transaction.atomic
-def framework_save(*, framework: Framework, actor, today: datetime.date | None = None) -> Framework:
-    """Create a version from a future date, or change one that is not yet in force."""
+def framework_save(
+    *, framework: Framework, actor, today: datetime.date | None = None, history: bool = False
+) -> Framework:
+    """Create a version from a future date, or change one that is not yet in force.
+
+    With `history=True`, record a version from a past date (the history before the portal,
+    at go-live) as a deliberate act: a new version only, starting today or earlier, with the
+    decision that set it; audited as `framework.record_history`. Documents already stored
+    keep the rates they copied (invoices, premium accruals, settlements), so history changes
+    no figure. A version in the portal is never changed this way.
+    """
     today = today or timezone.localdate()
     if framework.pk is not None:
+        if history:
+            raise ValidationError(
+                _("History is recorded as a new version; a stored version is not changed.")
+            )
         _refuse_if_in_force(framework=framework, today=today)
-    errors = framework_errors(framework=framework, today=today)
+    errors = framework_errors(framework=framework, today=today, history=history)
     if errors:
         raise ValidationError(errors)
-    return model_save_audited(obj=framework, actor=actor, action_prefix="framework")
+    return model_save_audited(
+        obj=framework,
+        actor=actor,
+        action_prefix="framework",
+        action="framework.record_history" if history else None,
+    )
 
 
 @transaction.atomic

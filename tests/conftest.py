@@ -16,6 +16,19 @@ from accounts.roles import Role
 from tests.factories import MunicipalityFactory, UserFactory
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The migrations load the reference data that ships with the portal (premium caps and the
+    general framework's history, members.reference_data). Tests make the terms they need with
+    the factories, so it is removed once here; tests/members/test_reference_data.py loads it
+    again through the migration's own function and uses it."""
+    from members.models import Framework, PremiumCap
+
+    with django_db_blocker.unblock():
+        Framework.objects.filter(scope=Framework.Scope.GENERAL).delete()
+        PremiumCap.objects.all().delete()
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     # Production defaults are secure; the test client speaks plain http.

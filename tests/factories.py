@@ -13,7 +13,6 @@ from factory.django import DjangoModelFactory
 
 from accounts.models import User
 from accounts.roles import Role
-from members.demo import PREMIUM_CAPS
 from members.models import (
     Contract,
     Framework,
@@ -22,6 +21,7 @@ from members.models import (
     Municipality,
     PremiumCap,
 )
+from members.reference_data import PREMIUM_CAPS
 
 PASSWORD = "Flextensie-test-2026"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
