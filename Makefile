@@ -55,7 +55,7 @@ serve:
 	DEBUG=1 $(MANAGE) runserver 127.0.0.1:8000
 
 test: install
-	$(TEST_ENV) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -m "not browser" --durations=15 $(PYTEST_ARGS)
 
 test-browser: install-browser
 	$(TEST_ENV) $(PY) -m pytest -m browser $(PYTEST_ARGS)

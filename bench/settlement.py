@@ -37,13 +37,15 @@ Then, in the same run:
 import argparse
 import contextlib
 import datetime
+import functools
 import os
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import _setup
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nvsi_portal.settings")
 os.environ.setdefault("SECRET_KEY", "insecure-benchmark-only-key")
 
@@ -101,52 +103,7 @@ LEFT JOIN premium_credited ON premium_credited.m = m.id
 # --- The database of its own ----------------------------------------------------------------
 
 
-def _base_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url:
-        return url
-    from nvsi_portal.embedded_db import embedded_database_url
-
-    return embedded_database_url(var_dir=Path(__file__).resolve().parent.parent / "var")
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _maintenance(url: str, statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
-
-
-@contextlib.contextmanager
-def bench_database(*, keep: bool):
-    """Create `<configured name>_bench_settlement`, point Django at it, migrate; drop after."""
-    base = _base_url()
-    name = (urlsplit(base).path.strip("/") or "nvsi") + "_bench_settlement"
-    _maintenance(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _maintenance(base, f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = _with_database(base, name)
-    try:
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        start = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"database {name}: migrated in {time.perf_counter() - start:.1f} s", flush=True)
-        yield name
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if keep:
-            print(f'kept database {name} (drop it with: DROP DATABASE "{name}")')
-        else:
-            _maintenance(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+bench_database = functools.partial(_setup.bench_database, suffix="bench_settlement")
 
 
 # --- National scale, set-based ----------------------------------------------------------------

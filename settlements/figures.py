@@ -19,9 +19,13 @@ plan: a municipality holds about 1/342 of a half-year's documents, so the statem
 from its own lines (index on municipality) and probes each line's document, time-entry links
 and accruals by index. The ORM's joins let PostgreSQL hash the whole half-year's invoices
 once per municipality instead (and scan all invoice lines for the premiums), several times
-slower per municipality at national scale (bench/settlement.py). `OFFSET 0` keeps the
-invoice lookup a probe per line; the MATERIALIZED lines are read again for their premiums.
-Premiums join the time-entry links to the accruals directly (no detour over the entries).
+slower per municipality at national scale (bench/settlement.py). Each probe is a LATERAL
+subquery on one table with `OFFSET 0`, which keeps the planner from merging it into a join:
+it can only be an index lookup by that table's key, whatever the planner's statistics say
+(with a table it believed empty, a join scanned every issued invoice, or every time-entry
+link, for each line). The MATERIALIZED lines are read again for their premiums; an entry's
+last accrual is its highest id of kind "accrual", taken with array_agg rather than
+ORDER BY id LIMIT 1, which the planner could answer by walking the whole primary key.
 """
 
 import dataclasses
@@ -67,29 +71,34 @@ class Figures:
 
 # %(municipality)s, %(start)s, %(end)s. Rows: (source, month, client, hours, amount, lines,
 # client name); source "invoice", "credit", "invoice_premium" or "credit_premium". The last
-# accrual of an entry: kind "accrual" with no later (higher id) row of kind "accrual".
+# accrual of an entry: its row of kind "accrual" with the highest id.
 FIGURES_SQL = """
 WITH invoiced AS MATERIALIZED (
-    SELECT l.id, l.hours, l.amount, i.month, i.client_id, i.client_name
+    SELECT l.id, l.hours, l.amount,
+           date_trunc('month', i.invoice_date::timestamp)::date AS month,
+           i.client_id, i.client_name
     FROM billing_invoiceline l
     CROSS JOIN LATERAL (
-        SELECT date_trunc('month', i.invoice_date::timestamp)::date AS month,
-               i.client_id, i.client_name
-        FROM billing_invoice i
-        WHERE i.id = l.invoice_id AND i.status = 'issued'
-          AND i.invoice_date BETWEEN %(start)s AND %(end)s
-        OFFSET 0
+        SELECT i.invoice_date, i.status, i.client_id, i.client_name
+        FROM billing_invoice i WHERE i.id = l.invoice_id OFFSET 0
     ) i
     WHERE l.municipality_id = %(municipality)s
+      AND i.status = 'issued' AND i.invoice_date BETWEEN %(start)s AND %(end)s
 ), credited AS MATERIALIZED (
     SELECT l.id, l.hours, l.amount,
            date_trunc('month', c.credit_date::timestamp)::date AS month,
            i.client_id, i.client_name
     FROM billing_creditnoteline l
-    JOIN billing_creditnote c ON c.id = l.credit_note_id
-    JOIN billing_invoice i ON i.id = c.invoice_id
-    WHERE l.municipality_id = %(municipality)s AND c.status = 'issued'
-      AND c.credit_date BETWEEN %(start)s AND %(end)s
+    CROSS JOIN LATERAL (
+        SELECT c.credit_date, c.status, c.invoice_id
+        FROM billing_creditnote c WHERE c.id = l.credit_note_id OFFSET 0
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT i.client_id, i.client_name
+        FROM billing_invoice i WHERE i.id = c.invoice_id OFFSET 0
+    ) i
+    WHERE l.municipality_id = %(municipality)s
+      AND c.status = 'issued' AND c.credit_date BETWEEN %(start)s AND %(end)s
 )
 SELECT 'invoice', month, client_id, SUM(hours), SUM(amount), COUNT(*), MAX(client_name)
 FROM invoiced GROUP BY month, client_id
@@ -99,20 +108,26 @@ FROM credited GROUP BY month, client_id
 UNION ALL
 SELECT 'invoice_premium', d.month, d.client_id, NULL, SUM(a.amount), NULL, NULL
 FROM invoiced d
-JOIN billing_invoicelineentry e ON e.line_id = d.id
-JOIN premiums_premiumaccrual a ON a.time_entry_id = e.time_entry_id AND a.kind = 'accrual'
-WHERE NOT EXISTS (
-    SELECT FROM premiums_premiumaccrual later
-    WHERE later.time_entry_id = a.time_entry_id AND later.kind = 'accrual' AND later.id > a.id)
+CROSS JOIN LATERAL (
+    SELECT e.time_entry_id FROM billing_invoicelineentry e WHERE e.line_id = d.id OFFSET 0
+) e
+CROSS JOIN LATERAL (
+    SELECT (array_agg(a.amount ORDER BY a.id DESC))[1] AS amount
+    FROM premiums_premiumaccrual a
+    WHERE a.time_entry_id = e.time_entry_id AND a.kind = 'accrual'
+) a
 GROUP BY d.month, d.client_id
 UNION ALL
 SELECT 'credit_premium', d.month, d.client_id, NULL, SUM(a.amount), NULL, NULL
 FROM credited d
-JOIN billing_creditnotelineentry e ON e.line_id = d.id
-JOIN premiums_premiumaccrual a ON a.time_entry_id = e.time_entry_id AND a.kind = 'accrual'
-WHERE NOT EXISTS (
-    SELECT FROM premiums_premiumaccrual later
-    WHERE later.time_entry_id = a.time_entry_id AND later.kind = 'accrual' AND later.id > a.id)
+CROSS JOIN LATERAL (
+    SELECT e.time_entry_id FROM billing_creditnotelineentry e WHERE e.line_id = d.id OFFSET 0
+) e
+CROSS JOIN LATERAL (
+    SELECT (array_agg(a.amount ORDER BY a.id DESC))[1] AS amount
+    FROM premiums_premiumaccrual a
+    WHERE a.time_entry_id = e.time_entry_id AND a.kind = 'accrual'
+) a
 GROUP BY d.month, d.client_id
 ORDER BY 1, 2, 3
 """

@@ -3,64 +3,15 @@ overdue, one credit note, statement lines with one left to match; a second run c
 nothing. (No PDFs are rendered here: the seed queues them on commit, and the test's
 transaction never commits.)"""
 
-import io
 from collections import defaultdict
 
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Sum
 
 from billing.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
-from billing.models_payments import BankStatement, BankStatementLine, Payment, PaymentAllocation
+from billing.models_payments import BankStatement, BankStatementLine, Payment
 from billing.selectors_payments import PaymentStatus, invoices_with_payment_status
-from core.models import AuditEvent
 from core.money import percentage_of
 from placements.models import TimeEntry
-
-MODELS = [
-    InvoiceRun,
-    Invoice,
-    InvoiceLine,
-    CreditNote,
-    DocumentCounter,
-    BankStatement,
-    BankStatementLine,
-    Payment,
-    PaymentAllocation,
-    TimeEntry,
-    AuditEvent,
-]
-
-
-def _counts() -> dict[str, int]:
-    counts = {model.__name__: model.objects.count() for model in MODELS}
-    for status in TimeEntry.Status.values:
-        counts[f"hours {status}"] = TimeEntry.objects.filter(status=status).count()
-    return counts
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the module, twice to prove idempotence, in a transaction rolled back
-    afterwards (as tests/placements/test_placements_demo.py does)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = io.StringIO()
-            call_command("seed_demo", stdout=out)
-            first = _counts()
-            call_command("seed_demo", stdout=io.StringIO())
-            yield first, _counts(), out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def data(seeded, db):
-    return seeded
 
 
 def test_second_run_changes_nothing(data):

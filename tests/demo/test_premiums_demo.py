@@ -2,59 +2,19 @@
 Groningen near (and, late in the year, over) the annual cap, under-27s with and without the
 wage-cost-subsidy flag, a paid run and one awaiting approval; a second run changes nothing."""
 
-import io
 from collections import defaultdict
 from decimal import Decimal
 
-import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
 
-from core.models import AuditEvent
 from core.money import line_amount
 from placements.models import Assignment, Candidate, TimeEntry
-from premiums.models import PayoutExclusion, PayoutLine, PayoutRun, PremiumAccrual
+from premiums.models import PayoutExclusion, PayoutRun, PremiumAccrual
 from premiums.selectors import payout_run_list_for_user
 
 COUNTING = (TimeEntry.Status.APPROVED, TimeEntry.Status.INVOICED)
-MODELS = [PremiumAccrual, PayoutRun, PayoutLine, PayoutExclusion, AuditEvent, TimeEntry]
-
-
-def _counts() -> dict:
-    counts = {model.__name__: model.objects.count() for model in MODELS}
-    counts["accrued"] = PremiumAccrual.objects.aggregate(total=Sum("amount"))["total"]
-    counts["capped"] = PremiumAccrual.objects.aggregate(total=Sum("capped_amount"))["total"]
-    counts["runs"] = sorted(
-        PayoutRun.objects.values_list("municipality__cbs_code", "payout_date", "status", "total")
-    )
-    counts["unpaid"] = PremiumAccrual.objects.filter(payout_line__isnull=True).count()
-    return counts
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """Seed once for the module, twice to prove idempotence, in a transaction rolled back
-    afterwards (as tests/placements/test_placements_demo.py does)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = io.StringIO()
-            call_command("seed_demo", stdout=out)
-            first = _counts()
-            call_command("seed_demo", stdout=io.StringIO())
-            yield first, _counts(), out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def data(seeded, db):
-    return seeded
 
 
 def _user(email):

@@ -4,64 +4,12 @@ treasurer, the running half-year as provisional drafts; every member has a settl
 seeding the settlements again changes nothing. (No statements are rendered here: approval
 queues them on commit, and the test's transaction never commits.)"""
 
-import io
-
-import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
-from core.models import AuditEvent
-from members.models import Municipality
 from placements.validators import iban_normalise
-from settlements.demo import WAITING_CODE, demo_periods, seed_settlements
-from settlements.models import Settlement, SettlementLine, SettlementRun
+from settlements.demo import WAITING_CODE, demo_periods
+from settlements.models import Settlement
 from settlements.runs import settlement_run_municipalities
-
-
-def _state() -> dict:
-    return {
-        "settlements": sorted(
-            Settlement.objects.values_list(
-                "municipality__cbs_code",
-                "year",
-                "half",
-                "status",
-                "gross",
-                "premiums",
-                "result",
-                "computed_at",
-                "fingerprint",
-            )
-        ),
-        "lines": SettlementLine.objects.count(),
-        "runs": SettlementRun.objects.count(),
-        "audit": AuditEvent.objects.count(),
-        "ibans": sorted(Municipality.objects.values_list("cbs_code", "settlement_iban")),
-    }
-
-
-@pytest.fixture(scope="module")
-def seeded(django_db_setup, django_db_blocker):
-    """The whole demo once, then the settlements part again, in a transaction rolled back
-    afterwards (as the other demo tests do)."""
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            out = io.StringIO()
-            call_command("seed_demo", stdout=out)
-            first = _state()
-            seed_settlements(today=timezone.localdate())
-            yield first, _state(), out.getvalue()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
-
-
-@pytest.fixture
-def data(seeded, db):
-    return seeded
 
 
 def test_a_second_seed_changes_nothing(data):
