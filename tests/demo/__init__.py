@@ -1,0 +1,1 @@
+"""The demo data, seeded once for the package (conftest.py)."""
