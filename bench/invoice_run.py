@@ -6,9 +6,12 @@ bare SQL aggregate of the same hours, SUM(hours), SUM(hours x rate) GROUP BY cli
 assignment, which is all the arithmetic an invoice run needs and none of its writes.
 
 The data is its own: clients named "Bench-factuur ...", candidates K-BILL-*, hours in
-January 2031 (a month no demo data reaches), invoiced on 3 February 2031. It is generated
-fresh (bulk inserts, COPY for the hours) and removed afterwards, invoices included: for that
-the cleanup switches the immutability triggers off for its own transaction, which only the
+January 2025 (the general framework's first month, before the demo's hours begin; a run is
+only for a month that has ended, dated no later than today), invoiced on 3 February 2025.
+It refuses to start when that month has other hours or that year other invoices (the run
+would invoice them, the cleanup leave a gap in their numbers). It is generated fresh (bulk
+inserts, COPY for the hours) and removed afterwards, invoices included: for that the
+cleanup switches the immutability triggers off for its own transaction, which only the
 benchmark may do.
 
     python bench/invoice_run.py [--clients 5000] [--assignments 3]
@@ -35,8 +38,9 @@ from members.demo import seed_members
 from members.models import Municipality
 from placements.models import Assignment, Candidate, Client, TimeEntry
 
-MONTH = datetime.date(2031, 1, 1)
-INVOICE_DATE = datetime.date(2031, 2, 3)
+MONTH = datetime.date(2025, 1, 1)
+MONTH_END = datetime.date(2025, 1, 31)
+INVOICE_DATE = datetime.date(2025, 2, 3)
 CLIENT_PREFIX = "Bench-factuur "
 CANDIDATE_PREFIX = "K-BILL-"
 BILLING_TABLES = ["billing_invoice", "billing_invoiceline", "billing_invoicelineentry"]
@@ -93,6 +97,29 @@ def cleanup() -> None:
         clients.delete()
 
 
+def others_in_the_way() -> str:
+    """Why the bench cannot run here ("" when it can): hours of others in its month, which
+    the run would invoice, or invoices of others in its year, whose numbers it would take."""
+    bench_clients = Client.objects.filter(name__startswith=CLIENT_PREFIX)
+    hours = (
+        TimeEntry.objects.filter(work_date__range=(MONTH, MONTH_END))
+        .exclude(assignment__client__in=bench_clients)
+        .count()
+    )
+    invoices = (
+        Invoice.objects.filter(invoice_date__year=INVOICE_DATE.year)
+        .exclude(client__in=bench_clients)
+        .count()
+    )
+    if hours or invoices:
+        return (
+            f"this database has {hours} other time entries in {MONTH:%m-%Y} and {invoices} "
+            f"other invoices dated in {INVOICE_DATE.year}: the bench would invoice or number "
+            "alongside them. Run it on a database without them."
+        )
+    return ""
+
+
 def generate(*, clients: int, assignments: int) -> int:
     """Clients, one candidate per assignment, approved assignments, approved hours (COPY)."""
     seed_members(today=timezone.localdate())
@@ -133,7 +160,7 @@ def generate(*, clients: int, assignments: int) -> int:
                 candidate=candidate,
                 client=client_rows[n // assignments],
                 start_date=MONTH,
-                end_date=datetime.date(2031, 1, 31),
+                end_date=MONTH_END,
                 hours_per_week=Decimal("20"),
                 work_description="Benchmark",
                 hourly_rate=Decimal("14.71") + Decimal(n % 50) / 10,
@@ -175,6 +202,9 @@ def main() -> None:
     args = parser.parse_args()
 
     cleanup()  # what an interrupted earlier run left behind
+    reason = others_in_the_way()
+    if reason:
+        raise SystemExit(f"bench/invoice_run.py: {reason}")
     start = time.perf_counter()
     entries = generate(clients=args.clients, assignments=args.assignments)
     print(
@@ -182,7 +212,7 @@ def main() -> None:
         f"{entries:,} approved time entries in {time.perf_counter() - start:.1f} s"
     )
     try:
-        last = MONTH.replace(day=31)
+        last = MONTH_END
 
         def floor():
             with connection.cursor() as cursor:

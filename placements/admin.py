@@ -698,11 +698,16 @@ class HoursWeekGrid:
 
     Saving goes through the time-entry services, day by day, inside one transaction: when
     any day is refused, every day's error is shown and nothing of the week is saved.
+
+    Days after today (in the portal's time zone) have not been worked yet: their fields are
+    shown disabled. A value posted for one anyway goes to the service, which refuses it
+    (`time_entry_check`), so the week shows that day's error and saves nothing.
     """
 
     def __init__(self, *, assignment: Assignment, monday: datetime.date, may_edit: bool):
         self.assignment = assignment
         self.monday = monday
+        self.today = timezone.localdate()
         self.days = [monday + datetime.timedelta(days=i) for i in range(7)]
         self.is_open = assignment.status in HOURS_OPEN_STATUSES
         self.may_edit = may_edit and self.is_open
@@ -733,13 +738,19 @@ class HoursWeekGrid:
     def in_assignment(self, day: datetime.date) -> bool:
         return self.assignment.start_date <= day <= self.assignment.end_date
 
-    def editable(self, day: datetime.date) -> bool:
-        entry = self.entries.get(day)
+    def is_future(self, day: datetime.date) -> bool:
+        return day > self.today
+
+    def _open(self, day: datetime.date, entry: TimeEntry | None) -> bool:
+        """Whether the day could take hours, today aside."""
         return (
             self.may_edit
             and self.in_assignment(day)
             and not (entry is not None and entry.is_locked)
         )
+
+    def editable(self, day: datetime.date) -> bool:
+        return self._open(day, self.entries.get(day)) and not self.is_future(day)
 
     @staticmethod
     def field_name(day: datetime.date) -> str:
@@ -768,6 +779,8 @@ class HoursWeekGrid:
                 "field": form[self.field_name(day)],
                 "entry": self.entries.get(day),
                 "in_assignment": self.in_assignment(day),
+                # Would take hours, but not before that day: shown disabled, greyed.
+                "not_yet": self.is_future(day) and self._open(day, self.entries.get(day)),
                 "editable": self.editable(day),
                 "other_hours": self.other_hours.get(day),
             }
@@ -785,9 +798,16 @@ class HoursWeekGrid:
             entries = self._entries()  # afresh; each service locks what it changes
             for day in self.days:
                 name = self.field_name(day)
-                if form.fields[name].disabled or name in form.errors:
+                if name in form.errors:
                     continue
-                hours = form.cleaned_data[name]
+                if self.is_future(day) and self._open(day, entries.get(day)):
+                    hours = self._posted_for_future(form, day, entries.get(day))
+                    if hours is None:
+                        continue
+                elif form.fields[name].disabled:
+                    continue
+                else:
+                    hours = form.cleaned_data[name]
                 try:
                     with transaction.atomic():
                         self._save_day(day, entries.get(day), hours, actor=actor)
@@ -805,6 +825,25 @@ class HoursWeekGrid:
                 )
         self.entries = self._entries()
         return True
+
+    def _posted_for_future(
+        self, form, day: datetime.date, entry: TimeEntry | None
+    ) -> Decimal | None:
+        """The hours posted for a day after today (its field is disabled, so the form ignores
+        them): None when nothing was posted or they are the stored ones, else the number, for
+        the service to refuse. A value that does not parse is an error on the day."""
+        name = self.field_name(day)
+        raw = form.data.get(form.add_prefix(name))
+        if raw is None or not str(raw).strip():
+            return None
+        try:
+            hours = form.fields[name].clean(raw)
+        except ValidationError as error:
+            form.add_error(name, error.messages)
+            return None
+        if entry is not None and entry.hours == hours:
+            return None
+        return hours
 
     def _save_day(self, day, entry, hours, *, actor) -> None:
         """Empty (or 0) removes the day's hours, a number sets them; the same hours stay as

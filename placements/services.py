@@ -719,13 +719,17 @@ def time_entry_check(
     work_date: datetime.date,
     hours: Any,
     other_hours: Callable[[], Decimal],
+    today: datetime.date | None = None,
 ) -> Decimal:
-    """The hours rules, shared by the services below and the hours import; returns the hours.
+    """The hours rules, shared by the services below, the admin's hours grid (through them)
+    and the hours import; returns the hours.
 
-    Raises ValidationError: the assignment must be approved or active, the date within it,
-    0 < hours <= 24 with two decimals, and with `other_hours()` (the candidate's other hours
-    that day, asked only when the rest holds) at most 24 together.
+    Raises ValidationError: the assignment must be approved or active, the date within it and
+    not after today (`today`, by default the portal's: Europe/Amsterdam, not UTC), 0 < hours
+    <= 24 with two decimals, and with `other_hours()` (the candidate's other hours that day,
+    asked only when the rest holds) at most 24 together.
     """
+    today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if assignment.status not in HOURS_OPEN_STATUSES:
         raise ValidationError(
@@ -743,6 +747,11 @@ def time_entry_check(
                 "start": _date(assignment.start_date),
                 "end": _date(assignment.end_date),
             }
+        ]
+    elif work_date > today:
+        errors["work_date"] = [
+            _("%(date)s lies after today (%(today)s): that day has not been worked yet.")
+            % {"date": _date(work_date), "today": _date(today)}
         ]
     hour_errors = _hours_errors(hours)
     if hour_errors:

@@ -49,20 +49,47 @@ def _date(value: datetime.date) -> str:
     return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
-def invoice_date_check(*, month: datetime.date, invoice_date: datetime.date) -> None:
-    """An invoice for a month is dated on its last day at the earliest."""
+def invoice_date_check(
+    *, month: datetime.date, invoice_date: datetime.date, today: datetime.date | None = None
+) -> None:
+    """An invoice is issued for a month that has ended, dated on the month's last day at the
+    earliest and today at the latest (the date it is issued).
+
+    `today` is the portal's (Europe/Amsterdam, not UTC) by default. Called by every path
+    that issues: the run (admin form, `run_invoices`, the Celery task) and `invoice_finalise`.
+    """
+    today = today or timezone.localdate()
     _first, last = month_bounds(month)
-    if invoice_date < last:
-        raise ValidationError(
-            {
-                "invoice_date": _(
-                    "An invoice for %(month)s is dated on %(last)s or later: the hours must "
-                    "have been worked."
-                )
-                % {"month": f"{month:%m-%Y}", "last": _date(last)}
-            },
+    errors: dict[str, ValidationError] = {}
+    if last >= today:
+        errors["month"] = ValidationError(
+            _(
+                "%(month)s has not ended yet: its hours can be invoiced from %(next)s, once "
+                "they have all been worked."
+            )
+            % {"month": f"{month:%m-%Y}", "next": _date(last + datetime.timedelta(days=1))},
+            code="month_not_ended",
+        )
+    if invoice_date > today:
+        errors["invoice_date"] = ValidationError(
+            _(
+                "The invoice date %(date)s lies after today (%(today)s): an invoice is dated "
+                "on the day it is issued, not later."
+            )
+            % {"date": _date(invoice_date), "today": _date(today)},
+            code="invoice_date_in_future",
+        )
+    elif invoice_date < last and "month" not in errors:  # else the month's error says it
+        errors["invoice_date"] = ValidationError(
+            _(
+                "An invoice for %(month)s is dated on %(last)s or later: the hours must "
+                "have been worked."
+            )
+            % {"month": f"{month:%m-%Y}", "last": _date(last)},
             code="invoice_date_too_early",
         )
+    if errors:
+        raise ValidationError(errors)
 
 
 def vat_percentage_on(invoice_date: datetime.date) -> Decimal:

@@ -14,6 +14,10 @@ twice) picks up the clients still to do. Nothing is created twice:
 Late hours (approved after the month's run finished) are invoiced by running the month again:
 a new run that finds only those.
 
+A run is only for a month that has ended, dated no later than today (`invoice_date_check`,
+in the portal's time zone): checked when it is recorded, so the admin form, the command and
+the task all get the same refusal, and again when it is executed.
+
 `invoice_run_month` does both steps in-process: the management command and the benchmark.
 """
 
@@ -141,6 +145,19 @@ def invoice_run_execute(*, run_id: int, actor=None) -> InvoiceRun:
     run = InvoiceRun.objects.get(pk=run_id)
     if not run.is_active:
         return run
+    try:
+        # Checked when the run was recorded; again here for a run recorded otherwise (or
+        # before the month had to have ended): such a run issues nothing and fails.
+        _check(month=run.month, invoice_date=run.invoice_date)
+    except ValidationError as error:
+        InvoiceRun.objects.filter(
+            pk=run.pk, status__in=[InvoiceRun.Status.PENDING, InvoiceRun.Status.RUNNING]
+        ).update(
+            status=InvoiceRun.Status.FAILED,
+            error=" ".join(error.messages)[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
     vat_percentage = vat_percentage_on(run.invoice_date)
     client_ids = _client_ids(run.month)
     now = timezone.now()

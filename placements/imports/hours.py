@@ -2,8 +2,9 @@
 plus the work date.
 
 Validated for the whole file at once, with the rules of `time_entry_create` itself
-(`placements.services.time_entry_check`): approved or active assignment, date within it,
-0 < hours <= 24 with two decimals, at most 24 a day per candidate counting the hours stored
+(`placements.services.time_entry_check`): approved or active assignment, date within it and
+not after today (one today for the whole file, in the portal's time zone), 0 < hours <= 24
+with two decimals, at most 24 a day per candidate counting the hours stored
 and the file's earlier rows. The candidates concerned are locked first (as the services do),
 their stored hours read in one query, the new entries written with one COPY (PostgreSQL;
 bulk_create elsewhere): the table's own constraints still hold them.
@@ -87,14 +88,15 @@ class HoursImporter:
         changed: list[tuple[int, Decimal, int]] = []
         entered_by = actor if actor is not None and actor.is_authenticated else None
         new = _NewEntries(result=result, entered_by=entered_by)
+        today = timezone.localdate()
         try:
-            self._check(resolved, stored, day_totals, seen, new, changed, result)
+            self._check(resolved, stored, day_totals, seen, new, changed, result, today=today)
         finally:
             new.close()
         if result.ok and not result.dry_run and changed:
             _update(changed, actor=actor, result=result)
 
-    def _check(self, resolved, stored, day_totals, seen, new, changed, result) -> None:
+    def _check(self, resolved, stored, day_totals, seen, new, changed, result, *, today) -> None:
         for row, assignment in resolved:
             work_date = row.values["work_date"]
             hours = row.values["hours"]
@@ -122,6 +124,7 @@ class HoursImporter:
                     work_date=work_date,
                     hours=hours,
                     other_hours=lambda other=other: other,
+                    today=today,
                 )
             except ValidationError as error:
                 add_validation_issues(

@@ -17,6 +17,7 @@ from billing.services import (
 )
 from billing.services import invoices as invoice_services
 from tests.billing.factories import APRIL_2, draft_invoice, issued_invoice
+from tests.clock import clock_at
 from tests.placements.factories import general_framework
 
 
@@ -35,8 +36,9 @@ def test_a_draft_has_no_number_and_finalising_gives_the_next(framework):
 
 @pytest.mark.django_db
 def test_the_invoice_date_decides_the_year(framework):
-    december = issued_invoice(invoice_date=datetime.date(2026, 12, 31))
-    january = issued_invoice(invoice_date=datetime.date(2027, 1, 4))
+    with clock_at("2027-01-04T09:00Z"):  # neither invoice is dated after today
+        december = issued_invoice(invoice_date=datetime.date(2026, 12, 31))
+        january = issued_invoice(invoice_date=datetime.date(2027, 1, 4))
     assert (december.number, january.number) == ("2026-000001", "2027-000001")
 
 

@@ -10,11 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
+from django.urls import reverse
+from django.utils import translation
 
 from billing.models import Invoice, InvoiceLineEntry, InvoiceRun
-from billing.services import invoice_run_month, invoice_run_start
+from billing.services import invoice_finalise, invoice_run_month, invoice_run_start
+from billing.services import invoices as invoice_services
 from billing.services import runs as run_services
 from billing.tasks import invoice_run_task
+from core.models import AuditEvent
 from placements.models import TimeEntry
 from tests.billing.factories import (
     APRIL_2,
@@ -22,8 +26,10 @@ from tests.billing.factories import (
     approved_hours,
     billable_assignment,
     client_with_march_hours,
+    draft_invoice,
     march_days,
 )
+from tests.clock import clock_at
 from tests.placements.factories import (
     ClientFactory,
     PlacementsMunicipalityFactory,
@@ -234,3 +240,161 @@ def test_concurrent_runs_of_one_month_create_nothing_twice():
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
     assert numbers == [f"2026-{n:06d}" for n in range(1, 25)]
     assert not InvoiceRun.objects.filter(status__in=["pending", "running"]).exists()
+
+
+# --- Only a month that has ended, dated no later than today ----------------------------------
+
+NOVEMBER = datetime.date(2026, 11, 1)
+DECEMBER = datetime.date(2026, 12, 1)
+DECEMBER_1 = datetime.date(2026, 12, 1)
+JANUARY_1 = datetime.date(2027, 1, 1)
+
+
+def _late_autumn_hours() -> list[TimeEntry]:
+    """Approved hours on 2 and 3 November and on 1 and 2 December 2026."""
+    assignment = billable_assignment(
+        start_date=datetime.date(2026, 11, 2), end_date=datetime.date(2027, 1, 29)
+    )
+    return approved_hours(
+        assignment,
+        (datetime.date(2026, 11, 2), "8.00"),
+        (datetime.date(2026, 11, 3), "6.00"),
+        (datetime.date(2026, 12, 1), "8.00"),
+        (datetime.date(2026, 12, 2), "4.00"),
+    )
+
+
+def _nothing_written():
+    assert not InvoiceRun.objects.exists()
+    assert not Invoice.objects.exists()
+    assert not AuditEvent.objects.exists()
+    assert set(TimeEntry.objects.values_list("status", flat=True)) == {"approved"}
+
+
+def test_the_check_itself(db):
+    check = invoice_services.invoice_date_check
+    check(month=NOVEMBER, invoice_date=DECEMBER_1, today=DECEMBER_1)
+    check(month=NOVEMBER, invoice_date=datetime.date(2026, 11, 30), today=DECEMBER_1)
+    with pytest.raises(ValidationError) as error:
+        check(month=NOVEMBER, invoice_date=DECEMBER_1, today=datetime.date(2026, 11, 30))
+    assert error.value.message_dict == {
+        "month": [
+            "11-2026 has not ended yet: its hours can be invoiced from 01-12-2026, once they "
+            "have all been worked."
+        ],
+        "invoice_date": [
+            "The invoice date 01-12-2026 lies after today (30-11-2026): an invoice is dated on "
+            "the day it is issued, not later."
+        ],
+    }
+    with pytest.raises(ValidationError) as error:  # ended, but dated later than today
+        check(month=NOVEMBER, invoice_date=datetime.date(2026, 12, 7), today=DECEMBER_1)
+    assert list(error.value.message_dict) == ["invoice_date"]
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_a_month_not_ended_and_a_date_after_today(framework):
+    """`run_invoices --month 2026-12 --date 2027-01-01` on 4 December: refused, exit code 1,
+    nothing written (it once issued an invoice dated 1 January on 4 December)."""
+    _late_autumn_hours()
+    with clock_at("2026-12-04T15:00Z"), pytest.raises(CommandError) as error:
+        call_command("run_invoices", "--month", "2026-12", "--date", "2027-01-01")
+    assert error.value.returncode == 1  # manage.py prints the message and exits with this
+    assert str(error.value) == (
+        "12-2026 has not ended yet: its hours can be invoiced from 01-01-2027, once they have "
+        "all been worked. The invoice date 01-01-2027 lies after today (04-12-2026): an "
+        "invoice is dated on the day it is issued, not later."
+    )
+    _nothing_written()
+
+
+@pytest.mark.django_db
+def test_the_command_refuses_the_running_month_dated_today(framework):
+    _late_autumn_hours()
+    with clock_at("2026-12-04T15:00Z"), pytest.raises(CommandError) as error:
+        call_command("run_invoices", "--month", "2026-12")
+    assert str(error.value) == (
+        "12-2026 has not ended yet: its hours can be invoiced from 01-01-2027, once they have "
+        "all been worked."
+    )
+    _nothing_written()
+
+
+@pytest.mark.parametrize(
+    ("now", "refused"),
+    [
+        ("2026-11-30T22:30Z", True),  # 23:30 on 30 November in Amsterdam (UTC+1)
+        ("2026-11-30T23:30Z", False),  # 00:30 on 1 December in Amsterdam, UTC still November
+    ],
+)
+@pytest.mark.django_db
+def test_november_dated_1_december_by_amsterdam_midnight_not_utc(framework, now, refused):
+    _late_autumn_hours()
+    with clock_at(now):
+        if not refused:
+            run = invoice_run_month(month=NOVEMBER, invoice_date=DECEMBER_1, actor=None)
+            assert (run.status, run.clients_done) == ("done", 1)
+            assert Invoice.objects.get().invoice_date == DECEMBER_1
+            return
+        with pytest.raises(ValidationError) as error:
+            invoice_run_month(month=NOVEMBER, invoice_date=DECEMBER_1, actor=None)
+    assert set(error.value.message_dict) == {"month", "invoice_date"}
+    _nothing_written()
+
+
+@pytest.mark.django_db
+def test_the_admin_form_shows_the_services_refusal(framework, back_office_client):
+    _late_autumn_hours()
+    start = reverse("admin:billing_invoicerun_start")
+    with clock_at("2026-12-04T15:00Z"):
+        response = back_office_client.post(
+            start, {"month": "2026-12", "invoice_date": "01-01-2027"}
+        )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"month", "invoice_date"}
+    _nothing_written()
+
+
+@pytest.mark.django_db
+def test_the_task_refuses_a_run_recorded_for_a_month_not_ended(framework):
+    """A run the start would refuse (recorded before the rule): the task issues nothing and
+    the run fails with the reason."""
+    _late_autumn_hours()
+    run = InvoiceRun.objects.create(month=DECEMBER, invoice_date=JANUARY_1)
+    with clock_at("2026-12-04T15:00Z"), pytest.raises(ValidationError) as error:
+        invoice_run_task(run.pk)
+    assert set(error.value.message_dict) == {"month", "invoice_date"}
+    run.refresh_from_db()
+    assert run.status == InvoiceRun.Status.FAILED
+    assert "12-2026 has not ended yet" in run.error
+    assert not Invoice.objects.exists()
+    assert set(TimeEntry.objects.values_list("status", flat=True)) == {"approved"}
+
+
+@pytest.mark.django_db
+def test_a_draft_is_not_issued_with_a_date_after_today(framework):
+    draft = draft_invoice(month=NOVEMBER, client=_late_autumn_hours()[0].assignment.client)
+    with clock_at("2026-12-04T15:00Z"):
+        with pytest.raises(ValidationError) as error:
+            invoice_finalise(invoice=draft, actor=None, invoice_date=datetime.date(2026, 12, 7))
+        assert list(error.value.message_dict) == ["invoice_date"]
+        issued = invoice_finalise(
+            invoice=draft, actor=None, invoice_date=datetime.date(2026, 12, 4)
+        )
+    assert issued.number == "2026-000001"
+
+
+@pytest.mark.django_db
+def test_the_commands_refusal_in_dutch(framework):
+    with (
+        clock_at("2026-12-04T15:00Z"),
+        translation.override("nl"),
+        pytest.raises(CommandError) as error,
+    ):
+        call_command("run_invoices", "--month", "2026-12", "--date", "2027-01-01")
+    assert str(error.value) == (
+        "12-2026 is nog niet voorbij: de uren ervan kunnen vanaf 01-01-2027 worden "
+        "gefactureerd, als ze allemaal gewerkt zijn. De factuurdatum 01-01-2027 ligt na "
+        "vandaag (04-12-2026): een factuur krijgt de datum van de dag waarop ze definitief "
+        "wordt gemaakt, niet later."
+    )

@@ -8,6 +8,7 @@ import pytest
 
 from core.models import AuditEvent
 from placements.models import Assignment, Candidate, TimeEntry
+from tests.clock import clock_at
 from tests.placements.factories import (
     AssignmentFactory,
     CandidateFactory,
@@ -146,6 +147,25 @@ def test_time_entry_rules_on_the_form(back_office_client, data):
     )
     assert response.status_code == 302
     assert TimeEntry.objects.get(work_date=datetime.date(2026, 3, 4)).hours == Decimal("7.50")
+
+
+def test_time_entry_of_a_day_after_today_refused_on_the_form(back_office_client, town, framework):
+    assignment = AssignmentFactory(
+        candidate=CandidateFactory(municipality=town),
+        active=True,
+        start_date=datetime.date(2026, 11, 2),
+        end_date=datetime.date(2027, 1, 29),
+    )
+    with clock_at("2026-12-04T22:30Z"):  # 23:30 on 4 December in Amsterdam
+        response = back_office_client.post(
+            "/admin/placements/timeentry/add/",
+            {"assignment": assignment.pk, "work_date": "05-12-2026", "hours": "8"},
+        )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["work_date"] == [
+        "05-12-2026 ligt na vandaag (04-12-2026): op die dag is nog niet gewerkt."
+    ]  # the admin speaks Dutch
+    assert not TimeEntry.objects.exists()
 
 
 def test_bulk_approve_action(back_office_client, back_office_with_mfa, data):

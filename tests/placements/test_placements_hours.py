@@ -12,10 +12,12 @@ from core.models import AuditEvent
 from placements.models import Assignment, TimeEntry
 from placements.services import (
     time_entries_approve,
+    time_entry_check,
     time_entry_create,
     time_entry_delete,
     time_entry_update,
 )
+from tests.clock import clock_at
 from tests.placements.factories import AssignmentFactory, CandidateFactory, TimeEntryFactory
 
 DAY = datetime.date(2026, 3, 10)
@@ -192,3 +194,80 @@ def test_database_refuses_two_entries_per_day(assignment):
     TimeEntryFactory(assignment=assignment, work_date=DAY)
     with pytest.raises(IntegrityError):
         TimeEntryFactory(assignment=assignment, work_date=DAY)
+
+
+# --- No hours for a day that has not been worked yet -----------------------------------------
+
+DECEMBER_4 = datetime.date(2026, 12, 4)
+DECEMBER_5 = datetime.date(2026, 12, 5)
+
+
+@pytest.fixture
+def december_assignment(town, framework):
+    """Active from November 2026 to January 2027: today decides, not the assignment."""
+    return AssignmentFactory(
+        candidate=CandidateFactory(municipality=town),
+        active=True,
+        start_date=datetime.date(2026, 11, 2),
+        end_date=datetime.date(2027, 1, 29),
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "accepted"),
+    [
+        ("2026-12-04T22:30Z", False),  # 23:30 on 4 December in Amsterdam (UTC+1)
+        ("2026-12-04T22:59:59Z", False),
+        ("2026-12-04T23:00Z", True),  # midnight in Amsterdam: 5 December, UTC still the 4th
+        ("2026-12-04T23:30Z", True),
+    ],
+)
+def test_hours_of_tomorrow_refused_by_amsterdam_midnight_not_utc(
+    december_assignment, back_office_user, now, accepted
+):
+    with clock_at(now):
+        if accepted:
+            assert _enter(december_assignment, back_office_user, Decimal("8"), day=DECEMBER_5)
+            return
+        with pytest.raises(ValidationError) as error:
+            _enter(december_assignment, back_office_user, Decimal("8"), day=DECEMBER_5)
+        # Today's hours are fine at any hour of the day.
+        assert _enter(december_assignment, back_office_user, Decimal("8"), day=DECEMBER_4)
+    assert error.value.message_dict == {
+        "work_date": ["05-12-2026 lies after today (04-12-2026): that day has not been worked yet."]
+    }
+    assert not TimeEntry.objects.filter(work_date=DECEMBER_5).exists()
+
+
+def test_an_update_cannot_move_hours_after_today(december_assignment, back_office_user):
+    with clock_at("2026-12-04T12:00Z"):
+        entry = _enter(december_assignment, back_office_user, Decimal("8"), day=DECEMBER_4)
+        with pytest.raises(ValidationError, match="not been worked yet"):
+            time_entry_update(entry=entry, actor=back_office_user, work_date=DECEMBER_5)
+    entry.refresh_from_db()
+    assert entry.work_date == DECEMBER_4
+
+
+def test_hours_stored_for_a_later_day_cannot_be_changed_before_that_day(
+    december_assignment, back_office_user
+):
+    """Hours that got in before the rule (a factory writes past the services) stay refused
+    until the day has come; deleting them is what the back office can do."""
+    entry = TimeEntryFactory(assignment=december_assignment, work_date=DECEMBER_5)
+    with clock_at("2026-12-04T12:00Z"):
+        with pytest.raises(ValidationError, match="not been worked yet"):
+            time_entry_update(entry=entry, actor=back_office_user, hours=Decimal("6"))
+        time_entry_delete(entry=entry, actor=back_office_user)
+    assert not TimeEntry.objects.exists()
+
+
+def test_the_check_takes_today_from_the_caller(december_assignment):
+    """`time_entry_check(today=...)`: what the import passes, one today for a whole file."""
+    check = {
+        "assignment": december_assignment,
+        "hours": Decimal("8"),
+        "other_hours": lambda: Decimal("0"),
+    }
+    assert time_entry_check(**check, work_date=DECEMBER_5, today=DECEMBER_5) == Decimal("8")
+    with pytest.raises(ValidationError, match="not been worked yet"):
+        time_entry_check(**check, work_date=DECEMBER_5, today=DECEMBER_4)

@@ -2,6 +2,7 @@
 the time-entry services in one transaction, errors per day, invoiced days left alone."""
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from core.models import AuditEvent
 from placements.models import Assignment, TimeEntry
+from tests.clock import clock_at
 from tests.placements.factories import (
     AssignmentFactory,
     CandidateFactory,
@@ -235,3 +237,96 @@ def test_not_for_coordinators_or_the_treasurer(town_coordinator, treasurer_user,
         assert http.get(_url(assignment)).status_code == 302  # the admin sends them away
         assert http.post(_url(assignment), {_field(0): "8"}).status_code == 302
     assert not TimeEntry.objects.exists()
+
+
+# --- Days after today ----------------------------------------------------------------------
+
+WEEK_49 = "2026-W49"  # Monday 30 November to Sunday 6 December 2026
+NOV_30 = datetime.date(2026, 11, 30)
+
+
+def _w49(offset: int) -> str:
+    return f"day_{NOV_30 + datetime.timedelta(days=offset):%Y%m%d}"
+
+
+@pytest.fixture
+def december(town, framework):
+    return AssignmentFactory(
+        candidate=CandidateFactory(municipality=town),
+        active=True,
+        start_date=datetime.date(2026, 11, 2),
+        end_date=datetime.date(2027, 1, 29),
+    )
+
+
+def _w49_url(assignment) -> str:
+    return f"/admin/placements/assignment/{assignment.pk}/hours/?week={WEEK_49}"
+
+
+def _w49_post(client, assignment, days: dict[int, str]):
+    return client.post(_w49_url(assignment), {_w49(offset): v for offset, v in days.items()})
+
+
+@pytest.mark.parametrize(
+    ("now", "first_closed"),
+    [
+        ("2026-12-02T22:30Z", 3),  # 23:30 on Wednesday in Amsterdam: Thursday is tomorrow
+        ("2026-12-02T23:30Z", 4),  # 00:30 on Thursday in Amsterdam, still Wednesday in UTC
+    ],
+)
+def test_days_after_today_are_shown_disabled(client, december, now, first_closed):
+    with clock_at(now):
+        response = client.get(_w49_url(december))
+    form = response.context["form"]
+    assert [form.fields[_w49(i)].disabled for i in range(7)] == [
+        i >= first_closed for i in range(7)
+    ]
+    rows = response.context["rows"]
+    assert [row["not_yet"] for row in rows] == [i >= first_closed for i in range(7)]
+    page = response.content.decode()
+    assert page.count("Not worked yet") == 7 - first_closed
+    for i in range(7):  # greyed out, not hidden
+        disabled = re.search(rf'<input[^>]*name="{_w49(i)}"[^>]*\bdisabled\b', page)
+        assert bool(disabled) == (i >= first_closed)
+
+
+def test_a_value_posted_for_a_day_after_today_is_refused_with_a_message(client, december):
+    with clock_at("2026-12-02T22:30Z"):  # Wednesday 23:30 in Amsterdam
+        response = _w49_post(client, december, {0: "8", 2: "8", 3: "8", 5: "abc"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {
+        _w49(3): ["03-12-2026 lies after today (02-12-2026): that day has not been worked yet."],
+        _w49(5): ["Enter a number."],
+    }
+    assert "Nothing of this week has been saved" in response.content.decode()
+    assert _hours(december) == {}
+    assert not AuditEvent.objects.exists()
+
+
+def test_past_days_save_while_the_days_after_today_stay_empty(client, december):
+    with clock_at("2026-12-02T23:30Z"):  # Thursday 00:30 in Amsterdam
+        response = _w49_post(client, december, {0: "8", 3: "6", 4: "", 6: "0"})
+    assert response.status_code == 302
+    assert _hours(december) == {
+        NOV_30: Decimal("8.00"),
+        datetime.date(2026, 12, 3): Decimal("6.00"),
+    }
+
+
+def test_stored_hours_on_a_day_after_today_are_kept_when_the_browser_sends_nothing(
+    client, december
+):
+    """A disabled field is not posted: the hours on it (stored before the rule) stay."""
+    later = TimeEntryFactory(
+        assignment=december, work_date=datetime.date(2026, 12, 5), hours=Decimal("4.00")
+    )
+    with clock_at("2026-12-02T12:00Z"):
+        page = client.get(_w49_url(december))
+        assert page.context["form"][_w49(5)].value() == Decimal("4.00")
+        assert _w49_post(client, december, {0: "8"}).status_code == 302
+        # The same hours posted back are no change; other hours are refused.
+        assert _w49_post(client, december, {0: "8", 5: "4,00"}).status_code == 302
+        refused = _w49_post(client, december, {0: "8", 5: "6"})
+    assert "not been worked yet" in refused.context["form"].errors[_w49(5)][0]
+    later.refresh_from_db()
+    assert later.hours == Decimal("4.00")

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from core.models import AuditEvent
 from placements.models import Assignment, Candidate, Client, TimeEntry
+from tests.clock import clock_at
 from tests.placements.factories import TimeEntryFactory, valid_bsn
 from tests.placements.import_fixtures import (
     END,
@@ -275,6 +277,43 @@ def test_day_total_counts_the_other_assignments_and_the_file(placed, tmp_path):
     )
     result = run("hours", write_csv(tmp_path, [HEADERS["hours"], hours_row("03-03-2026", "8")]))
     assert messages(result) == []  # exactly 24
+
+
+@pytest.mark.parametrize(
+    ("now", "refused"),
+    [
+        ("2026-03-04T22:30Z", True),  # 23:30 on 4 March in Amsterdam (UTC+1)
+        ("2026-03-04T23:30Z", False),  # 00:30 on 5 March in Amsterdam, still the 4th in UTC
+    ],
+)
+def test_hours_of_a_day_not_worked_yet_refused_and_nothing_written(placed, tmp_path, now, refused):
+    rows = [HEADERS["hours"], hours_row("04-03-2026", "8"), hours_row("2026-03-05", "6")]
+    with clock_at(now):
+        result = run("hours", write_csv(tmp_path, rows))
+    if not refused:
+        assert result.ok and TimeEntry.objects.count() == 2
+        return
+    assert messages(result) == [
+        "row 3, column work_date: 05-03-2026 lies after today (04-03-2026): that day has not "
+        "been worked yet."
+    ]
+    assert not TimeEntry.objects.exists()  # not even the 4th
+
+
+def test_the_command_gives_the_reason_in_dutch(placed, tmp_path, capsys):
+    path = write_csv(tmp_path, [HEADERS["hours"], hours_row("05-03-2026", "6")])
+    with (
+        clock_at("2026-03-04T12:00Z"),
+        translation.override("nl"),
+        pytest.raises(SystemExit) as exit,
+    ):
+        call_command("import_data", "hours", str(path))
+    assert exit.value.code == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        "row 2, column work_date: 05-03-2026 ligt na vandaag (04-03-2026): op die dag is nog "
+        "niet gewerkt."
+    )
+    assert not TimeEntry.objects.exists()
 
 
 @pytest.mark.parametrize("kind", ["candidates", "clients", "assignments", "hours"])
