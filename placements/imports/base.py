@@ -182,6 +182,14 @@ def text_max(length: int) -> Callable[[Any], str]:
     return parse
 
 
+def parse_email(value: Any) -> str:
+    """An e-mail address naming a user: compared case-insensitively, so lower case."""
+    text = parse_text(value).lower()
+    if len(text) > 254 or "@" not in text:
+        raise CellError(_("Enter an e-mail address, not “%(value)s”.") % {"value": text})
+    return text
+
+
 def parse_code(value: Any) -> str:
     """An identifier (CBS code, client number): text, upper case for codes like gm0014."""
     return parse_text(value).upper()

@@ -77,6 +77,12 @@ for _type in (
         "placements.assignment",
     ),
     ImportType(
+        "approved_assignments",
+        gettext_lazy("Assignments approved before go-live"),
+        "placements.imports.assignments:ApprovedAssignmentImporter",
+        "placements.assignment",
+    ),
+    ImportType(
         "hours",
         gettext_lazy("Hours"),
         "placements.imports.hours:HoursImporter",
