@@ -155,21 +155,13 @@ def test_empty_approved_on_is_the_check_date(world, tmp_path):
 
 
 def test_coordinator_of_another_municipality_is_a_row_error_and_nothing_is_written(world, tmp_path):
-    before = counts()
-    path = write_csv(
-        tmp_path,
-        [HEADER, row(), row(approved_by="Coordinator@Assen.example.nl", number="K-3001")],
-    )
-    result = run("approved_assignments", path)
-    assert messages(result) == [
-        "row 3, column start_date: Row 2 has the same candidate, client and start date.",
-    ]
     other = CandidateFactory(municipality=world[0].municipality, client_number="K-3002")
+    before = counts()
     path = write_csv(
         tmp_path,
         [
             HEADER,
-            row(),
+            row(),  # valid on its own: rolled back with the rest
             row(approved_by="Coordinator@Assen.example.nl", number=other.client_number),
         ],
     )
@@ -178,7 +170,7 @@ def test_coordinator_of_another_municipality_is_a_row_error_and_nothing_is_writt
         "row 3, column approved_by: coordinator@assen.example.nl is not a coordinator of "
         "Groningen (GM0014).",
     ]
-    assert counts()[2:] == before[2:]  # no assignment, no audit event: row 2 rolled back too
+    assert counts() == before  # no assignment, no audit event
     assert not DisplacementCheck.objects.exists()
 
 
@@ -262,9 +254,7 @@ def test_admin_upload_of_an_xlsx_previews_then_imports(world, tmp_path, settings
         },
     )
     page = response.content.decode()
-    assert 'id="import-preview"' in page, (
-        re.findall(r'id="import-errors".*?</table>', page, re.S) or page[-3000:]
-    )
+    assert 'id="import-preview"' in page
     assert not Assignment.objects.exists()
     token = re.search(r'name="token" value="([^"]+)"', page).group(1)
     response = client.post(url, {"token": token})
