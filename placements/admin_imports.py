@@ -21,33 +21,27 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from placements.imports import KINDS, import_columns, import_run
+from placements.imports import import_columns, import_run, import_type, import_types
 
 SIGNING_NAMESPACE = "placements.import"
 TOKEN_MAX_AGE = 60 * 60  # an hour from preview to confirm
 STALE_AFTER = 24 * 60 * 60  # uploads never confirmed are removed after a day
 
-KIND_LABELS = {
-    "candidates": gettext_lazy("Candidates"),
-    "clients": gettext_lazy("Clients"),
-    "assignments": gettext_lazy("Assignments"),
-    "hours": gettext_lazy("Hours"),
-}
-KIND_MODELS = {
-    "candidates": "candidate",
-    "clients": "client",
-    "assignments": "assignment",
-    "hours": "timeentry",
-}
-
 
 def _kinds_for(user) -> list[str]:
-    return [
-        kind
-        for kind in KINDS
-        if user.has_perm(f"placements.add_{KIND_MODELS[kind]}")
-        and user.has_perm(f"placements.change_{KIND_MODELS[kind]}")
-    ]
+    """The import types whose model the user may add and change."""
+    kinds = []
+    for type_ in import_types():
+        app_label, model = type_.model.split(".")
+        if user.has_perm(f"{app_label}.add_{model}") and user.has_perm(
+            f"{app_label}.change_{model}"
+        ):
+            kinds.append(type_.kind)
+    return kinds
+
+
+def _label(kind: str):
+    return import_type(kind).label
 
 
 class ImportUploadForm(forms.Form):
@@ -59,7 +53,7 @@ class ImportUploadForm(forms.Form):
 
     def __init__(self, *args, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(kind, KIND_LABELS[kind]) for kind in kinds]
+        self.fields["kind"].choices = [(kind, _label(kind)) for kind in kinds]
 
 
 def _upload_dir() -> Path:
@@ -134,7 +128,7 @@ def import_view(request, admin_site):
             "form": ImportUploadForm(kinds=kinds, initial={"kind": kind}),
             "columns": _columns(kinds),
             "result": result,
-            "kind_label": KIND_LABELS[kind],
+            "kind_label": _label(kind),
             "token": token,
         },
         admin_site,
@@ -165,7 +159,7 @@ def _confirm(request, admin_site, kinds: list[str]):
                 "form": ImportUploadForm(kinds=kinds, initial={"kind": kind}),
                 "columns": _columns(kinds),
                 "result": result,
-                "kind_label": KIND_LABELS[kind],
+                "kind_label": _label(kind),
             },
             admin_site,
         )
@@ -179,11 +173,12 @@ def _confirm(request, admin_site, kinds: list[str]):
             "unchanged": result.unchanged,
         },
     )
-    return redirect(f"admin:placements_{KIND_MODELS[kind]}_changelist")
+    app_label, model = import_type(kind).model.split(".")
+    return redirect(f"admin:{app_label}_{model}_changelist")
 
 
 def _columns(kinds: list[str]) -> list[tuple[str, list[str]]]:
-    return [(KIND_LABELS[kind], import_columns(kind)) for kind in kinds]
+    return [(_label(kind), import_columns(kind)) for kind in kinds]
 
 
 def import_urls_install(site) -> None:

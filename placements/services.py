@@ -177,13 +177,16 @@ def _transition(assignment: Assignment, to: str) -> None:
     assignment.status = to
 
 
-def _save_assignment(assignment: Assignment, *, actor, action: str, before: dict) -> Assignment:
+def _save_assignment(
+    assignment: Assignment, *, actor, action: str, before: dict, summary: str = ""
+) -> Assignment:
     assignment.full_clean()
     assignment.save()
     audit_record(
         actor=actor,
         action=action,
         obj=assignment,
+        summary=summary,
         before=before,
         after=audit_snapshot(assignment, fields=ASSIGNMENT_AUDIT_FIELDS),
     )
@@ -519,40 +522,66 @@ def displacement_check_record(
     _require_coordinator_of(
         actor, assignment.candidate.municipality, what=_("perform the displacement check")
     )
+    return _displacement_check_write(
+        assignment,
+        actor=actor,
+        performed_by=actor,
+        performed_at=timezone.now(),
+        today=today or timezone.localdate(),
+        temporary_or_peak_work=temporary_or_peak_work,
+        no_open_vacancy=no_open_vacancy,
+        no_recent_layoffs=no_recent_layoffs,
+        works_council_informed=works_council_informed,
+        client_signatory_name=client_signatory_name,
+        client_signed_on=client_signed_on,
+        notes=notes,
+    )
+
+
+def _displacement_check_write(
+    assignment: Assignment,
+    *,
+    actor,
+    performed_by,
+    performed_at: datetime.datetime,
+    today: datetime.date,
+    summary: str = "",
+    **fields: Any,
+) -> DisplacementCheck:
+    """The check's rules and record, for the locked request `assignment`, performed by a
+    coordinator of its municipality (the caller makes sure); `actor` is who the audit names."""
     if assignment.status != Assignment.Status.REQUESTED:
         raise ValidationError(
             _("The displacement check belongs to the request; this assignment is “%(status)s”.")
             % {"status": assignment.get_status_display()},
             code="not_requested",
         )
-    today = today or timezone.localdate()
-    if client_signed_on is not None and client_signed_on > today:
+    if fields["client_signed_on"] is not None and fields["client_signed_on"] > today:
         raise ValidationError({"client_signed_on": _("This date lies in the future.")})
     check = DisplacementCheck.objects.filter(assignment=assignment).first()
     before = audit_snapshot(check, fields=CHECK_FIELDS) if check else {}
     check = check or DisplacementCheck(assignment=assignment)
-    check.temporary_or_peak_work = temporary_or_peak_work
-    check.no_open_vacancy = no_open_vacancy
-    check.no_recent_layoffs = no_recent_layoffs
-    check.works_council_informed = works_council_informed
-    check.client_signatory_name = client_signatory_name.strip()
-    check.client_signed_on = client_signed_on
-    check.notes = notes
-    check.performed_by = actor
-    check.performed_at = timezone.now()
+    for name in CHECK_FIELDS:
+        setattr(check, name, fields[name])
+    check.client_signatory_name = check.client_signatory_name.strip()
+    check.performed_by = performed_by
+    check.performed_at = performed_at
     check.full_clean()
     check.save()
     audit_record(
         actor=actor,
         action="displacement_check.record",
         obj=assignment,
+        summary=summary,
         before=before,
         after=audit_snapshot(check, fields=CHECK_FIELDS),
     )
     return check
 
 
-def _sign_off(assignment: Assignment, *, actor, reason: str) -> None:
+def _sign_off(
+    assignment: Assignment, *, actor, reason: str, at: datetime.datetime | None = None
+) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise _field_error(
@@ -561,7 +590,7 @@ def _sign_off(assignment: Assignment, *, actor, reason: str) -> None:
             code="sign_off_reason_required",
         )
     assignment.sign_off_by = actor
-    assignment.sign_off_at = timezone.now()
+    assignment.sign_off_at = at or timezone.now()
     assignment.sign_off_reason = reason
 
 
@@ -598,10 +627,22 @@ def assignment_approve(*, assignment: Assignment, actor, sign_off_reason: str = 
     The client is locked so that concurrent approvals at one client count each other.
     """
     assignment = _lock_assignment(assignment, lock_client=True)
-    municipality = assignment.candidate.municipality
     before = audit_snapshot(assignment, fields=ASSIGNMENT_AUDIT_FIELDS)
     _transition(assignment, Assignment.Status.APPROVED)
-    _require_coordinator_of(actor, municipality, what=_("approve this assignment"))
+    _require_coordinator_of(
+        actor, assignment.candidate.municipality, what=_("approve this assignment")
+    )
+    _approve(assignment, approver=actor, at=timezone.now(), sign_off_reason=sign_off_reason)
+    return _save_assignment(assignment, actor=actor, action="assignment.approve", before=before)
+
+
+def _approve(
+    assignment: Assignment, *, approver, at: datetime.datetime, sign_off_reason: str
+) -> None:
+    """The approval's rules once `approver` may approve (a coordinator of the municipality)
+    and the locked assignment moved to approved: a complete displacement check by such a
+    coordinator, the terms and flags again, and the extra sign-off where large or long."""
+    municipality = assignment.candidate.municipality
     check = DisplacementCheck.objects.filter(assignment=assignment).first()
     if check is None:
         raise ValidationError(
@@ -630,10 +671,114 @@ def assignment_approve(*, assignment: Assignment, actor, sign_off_reason: str = 
                 % {"reasons": ", ".join(assignment.large_or_long_reasons)},
                 code="sign_off_required",
             )
-        _sign_off(assignment, actor=actor, reason=sign_off_reason)
-    assignment.decided_by = actor
-    assignment.decided_at = timezone.now()
-    return _save_assignment(assignment, actor=actor, action="assignment.approve", before=before)
+        _sign_off(assignment, actor=approver, reason=sign_off_reason, at=at)
+    assignment.decided_by = approver
+    assignment.decided_at = at
+
+
+def _noon(day: datetime.date) -> datetime.datetime:
+    """A day known only as a date, as a moment: noon in the portal's time zone, so the
+    moment's date is that day in any zone from UTC-11 to UTC+11."""
+    return timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(12)), timezone.get_default_timezone()
+    )
+
+
+@transaction.atomic
+def assignment_approval_record(
+    *,
+    actor,
+    candidate: Candidate,
+    client: Client,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    hours_per_week: Decimal,
+    work_description: str,
+    hourly_rate: Decimal | None = None,
+    approved_by,
+    approved_on: datetime.date,
+    checked_on: datetime.date,
+    client_signatory_name: str,
+    source: str,
+    today: datetime.date | None = None,
+) -> Assignment:
+    """Record an assignment approved before go-live, outside the portal (the opening import).
+
+    It goes the way of any assignment, by the same rules: requested (`assignment_request`:
+    active candidate, rate at least the minimum, large-or-long flags), its displacement check
+    (complete: the approval attests it; the client's signatory and the check's date given),
+    then approved, and signed off where large or long, by `approved_by`, who must be a
+    coordinator of the candidate's municipality, on `approved_on`, which is not before the
+    check. Neither date lies in the future (Amsterdam's today). The moments are those days at
+    noon. `actor` (the back office, or None for the system) is who the audit trail names as
+    recording it; `source` (e.g. the import and its file) is named in each of its events.
+    """
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if checked_on > today:
+        errors["checked_on"] = [_("This date lies in the future.")]
+    if approved_on > today:
+        errors["approved_on"] = [_("This date lies in the future.")]
+    elif approved_on < checked_on:
+        errors["approved_on"] = [
+            _("The approval (%(approved)s) lies before the displacement check (%(checked)s).")
+            % {"approved": _date(approved_on), "checked": _date(checked_on)}
+        ]
+    if not _is_coordinator_of(approved_by, candidate.municipality):
+        errors["approved_by"] = [
+            _("%(user)s is not a coordinator of %(municipality)s.")
+            % {"user": approved_by.email, "municipality": candidate.municipality}
+        ]
+    if not (client_signatory_name or "").strip():
+        errors["client_signatory_name"] = [_("Name who signed the check for the client.")]
+    if errors:
+        raise ValidationError(errors)
+    summary = (
+        f"Approved before go-live by {approved_by.email} on {approved_on:%d-%m-%Y} "
+        f"(displacement check of {checked_on:%d-%m-%Y}); recorded from {source}."
+    )
+    assignment = assignment_request(
+        actor=actor,
+        candidate=candidate,
+        client=client,
+        start_date=start_date,
+        end_date=end_date,
+        hours_per_week=hours_per_week,
+        work_description=work_description,
+        hourly_rate=hourly_rate,
+    )
+    assignment = _lock_assignment(assignment, lock_client=True)
+    _displacement_check_write(
+        assignment,
+        actor=actor,
+        performed_by=approved_by,
+        performed_at=_noon(checked_on),
+        today=today,
+        summary=summary,
+        temporary_or_peak_work=True,
+        no_open_vacancy=True,
+        no_recent_layoffs=True,
+        works_council_informed=True,
+        client_signatory_name=client_signatory_name,
+        client_signed_on=checked_on,
+        notes=_("Checked before go-live; recorded from %(source)s.") % {"source": source},
+    )
+    before = audit_snapshot(assignment, fields=ASSIGNMENT_AUDIT_FIELDS)
+    _transition(assignment, Assignment.Status.APPROVED)
+    _approve(
+        assignment,
+        approver=approved_by,
+        at=_noon(approved_on),
+        sign_off_reason=_("Approved before go-live; recorded from %(source)s.")
+        % {"source": source},
+    )
+    return _save_assignment(
+        assignment,
+        actor=actor,
+        action="assignment.approval_record",
+        before=before,
+        summary=summary,
+    )
 
 
 @transaction.atomic

@@ -1,5 +1,6 @@
-"""The back office for premiums: payout runs and the accrual ledger, read-only except through
-the services.
+"""The back office for premiums: payout runs, the accrual ledger and the opening balances of
+go-live, read-only except through the services (opening balances arrive by the import,
+docs/imports.md).
 
 A payout run is prepared from a small form (municipality and payout date: the service checks
 it is a payout moment of the municipality's framework), approved by a coordinator in the
@@ -25,7 +26,13 @@ from django.utils.translation import gettext_lazy as _
 
 from members.models import Municipality
 from members.selectors import general_framework_in_force
-from premiums.models import PayoutExclusion, PayoutLine, PayoutRun, PremiumAccrual
+from premiums.models import (
+    PayoutExclusion,
+    PayoutLine,
+    PayoutRun,
+    PremiumAccrual,
+    PremiumOpeningBalance,
+)
 from premiums.services import payout_run_cancel, payout_run_mark_paid, payout_run_prepare
 
 FORM_TEMPLATE = "admin/premiums/payoutrun/form.html"
@@ -346,13 +353,19 @@ class PaidListFilter(admin.SimpleListFilter):
     parameter_name = "paid"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Paid in a run")), ("no", _("Unpaid"))]
+        return [
+            ("yes", _("Paid in a run")),
+            ("before", _("Paid before go-live")),
+            ("no", _("Unpaid")),
+        ]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.filter(payout_line__isnull=False)
+        if self.value() == "before":
+            return queryset.filter(paid_before_go_live=True)
         if self.value() == "no":
-            return queryset.filter(payout_line__isnull=True)
+            return queryset.filter(payout_line__isnull=True, paid_before_go_live=False)
         return queryset
 
 
@@ -429,6 +442,7 @@ class PremiumAccrualAdmin(admin.ModelAdmin):
         "capped_amount",
         "reason",
         "reversed_at",
+        "opening_balance",
         "paid_in",
         "created_by",
         "created_at",
@@ -446,9 +460,58 @@ class PremiumAccrualAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("paid in"))
     def paid_in(self, obj):
+        if obj.paid_before_go_live:
+            return _("Paid before go-live")
         if obj.payout_line_id is None:
             return "-"
         run = obj.payout_line.run
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:premiums_payoutrun_change", args=[run.pk]), run
         )
+
+
+@admin.register(PremiumOpeningBalance)
+class PremiumOpeningBalanceAdmin(admin.ModelAdmin):
+    """The premium of a year from before go-live, read-only: recorded by the import
+    `premium_opening_balances` (Placements → Import), never changed; its ledger rows are in
+    the accrual ledger (kind “Opening balance”)."""
+
+    list_display = [
+        "candidate",
+        "year",
+        "accrued",
+        "paid",
+        "payouts",
+        "annual_cap",
+        "balance_date",
+        "source",
+    ]
+    list_filter = [YearListFilter, MunicipalityListFilter]
+    search_fields = [
+        "candidate__first_name",
+        "candidate__last_name",
+        "=candidate__client_number",
+    ]
+    list_select_related = ["candidate"]
+    readonly_fields = [
+        "candidate",
+        "year",
+        "accrued",
+        "paid",
+        "payouts",
+        "annual_cap",
+        "balance_date",
+        "source",
+        "created_by",
+        "created_at",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -5,6 +5,11 @@ one live accrual (kind "accrual"); when those hours stop counting (set back to e
 deleted, credited) the accrual gets a reversal: a second row with the amounts negated, and
 the original is marked reversed. Paid or not, the ledger then adds up: an unpaid pair nets to
 zero in the next payout; a reversal of paid premium is set off against the next one.
+
+A candidate's premium of a year from before go-live (`PremiumOpeningBalance`) is in the
+ledger too, as rows of kind "opening": the part already paid, marked paid before go-live,
+and the unpaid part, which the next payout run pays. So the annual cap counts it as any
+accrual, and the payouts made before go-live count towards the two a year.
 """
 
 from django.conf import settings
@@ -22,6 +27,7 @@ class PremiumAccrual(models.Model):
     class Kind(models.TextChoices):
         ACCRUAL = "accrual", _("Accrual")
         REVERSAL = "reversal", _("Reversal")
+        OPENING = "opening", _("Opening balance")
 
     class Reason(models.TextChoices):
         NONE = "", _("Accrued")
@@ -62,6 +68,19 @@ class PremiumAccrual(models.Model):
         _("reason"), max_length=16, choices=Reason.choices, default=Reason.NONE, blank=True
     )
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True)
+    opening_balance = models.ForeignKey(
+        "premiums.PremiumOpeningBalance",
+        verbose_name=_("opening balance"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ledger_rows",
+    )
+    paid_before_go_live = models.BooleanField(
+        _("paid before go-live"),
+        default=False,
+        help_text=_("Paid outside the portal, before NVSI took over: never in a payout run."),
+    )
     payout_line = models.ForeignKey(
         "premiums.PayoutLine",
         verbose_name=_("paid in"),
@@ -92,16 +111,44 @@ class PremiumAccrual(models.Model):
             ),
             models.CheckConstraint(
                 condition=(
-                    Q(kind="accrual", reverses__isnull=True, amount__gte=0, capped_amount__gte=0)
+                    Q(
+                        kind="accrual",
+                        reverses__isnull=True,
+                        opening_balance__isnull=True,
+                        amount__gte=0,
+                        capped_amount__gte=0,
+                    )
                     | Q(
                         kind="reversal",
                         reverses__isnull=False,
                         reversed_at__isnull=True,
+                        opening_balance__isnull=True,
                         amount__lte=0,
                         capped_amount__lte=0,
                     )
+                    | Q(
+                        kind="opening",
+                        opening_balance__isnull=False,
+                        time_entry__isnull=True,
+                        reverses__isnull=True,
+                        reversed_at__isnull=True,
+                        hours=0,
+                        amount__gt=0,
+                        capped_amount=0,
+                        reason="",
+                    )
                 ),
                 name="premium_accrual_kind_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(paid_before_go_live=False)
+                | Q(kind="opening", payout_line__isnull=True),
+                name="premium_accrual_paid_before_go_live_opening",
+            ),
+            models.UniqueConstraint(
+                fields=["opening_balance", "paid_before_go_live"],
+                condition=Q(opening_balance__isnull=False),
+                name="premium_accrual_opening_paid_and_unpaid_once",
             ),
             models.CheckConstraint(
                 condition=~Q(reason="under_27") | Q(amount=0, capped_amount=0),
@@ -119,6 +166,87 @@ class PremiumAccrual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate_id} {self.work_date:%d-%m-%Y} {self.amount}"
+
+
+class PremiumOpeningBalance(models.Model):
+    """A candidate's premium of one calendar year from before go-live, when NVSI took over:
+    accrued so far, the part of it already paid, and the payouts already made that year.
+
+    Recorded once by `premium_opening_balance_record` (the go-live import) and never changed;
+    its amounts are in the ledger as `PremiumAccrual` rows of kind "opening" (`ledger_rows`):
+    the paid part marked paid before go-live, the unpaid part paid by the next payout run.
+    The annual cap in force (copied here, as on every ledger row) bounds what was accrued.
+    """
+
+    candidate = models.ForeignKey(
+        "placements.Candidate",
+        verbose_name=_("candidate"),
+        on_delete=models.PROTECT,
+        related_name="premium_opening_balances",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    accrued = models.DecimalField(_("accrued before go-live"), **MONEY)
+    paid = models.DecimalField(_("paid before go-live"), **MONEY)
+    payouts = models.PositiveSmallIntegerField(_("payouts before go-live"))
+    annual_cap = models.DecimalField(_("annual cap in force"), **MONEY)
+    balance_date = models.DateField(
+        _("balance on"), help_text=_("The day recorded; the work date of its ledger rows.")
+    )
+    source = models.CharField(_("source"), max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("premium opening balance")
+        verbose_name_plural = _("premium opening balances")
+        ordering = ["-year", "candidate_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "year"],
+                name="premium_opening_balance_once_per_year",
+                violation_error_message=_(
+                    "This candidate already has an opening balance for this year."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0, paid__lte=F("accrued")),
+                name="premium_opening_balance_paid_within_accrued",
+                violation_error_message=_("What was paid lies between 0 and what was accrued."),
+            ),
+            models.CheckConstraint(
+                condition=Q(accrued__gte=0, accrued__lte=F("annual_cap")),
+                name="premium_opening_balance_within_cap",
+                violation_error_message=_(
+                    "What was accrued lies between 0 and the annual cap in force."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(payouts__gte=0, payouts__lte=PAYOUTS_PER_YEAR_MAX),
+                name="premium_opening_balance_at_most_two_payouts",
+                violation_error_message=_("At most two payouts per candidate per calendar year."),
+            ),
+            models.CheckConstraint(
+                condition=Q(payouts=0, paid=0) | Q(payouts__gt=0, paid__gt=0),
+                name="premium_opening_balance_paid_by_payouts",
+                violation_error_message=_(
+                    "Premium paid means at least one payout, and a payout paid something."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate} {self.year}: {self.accrued}"
+
+    @property
+    def unpaid(self):
+        return self.accrued - self.paid
 
 
 class PayoutRun(models.Model):

@@ -86,14 +86,19 @@ def payout_letter_line_get_for_user(*, user, pk: int) -> PayoutLine:
 
 def payout_line_paid_in_year(*, line: PayoutLine) -> Decimal:
     """What the candidate was paid in the line's calendar year up to and including this line:
-    the lines of approved or paid runs with this sequence or an earlier one. Only immutable
-    rows count, so the figure on a letter never changes."""
-    return PayoutLine.objects.filter(
+    what was paid before go-live (the opening balance's ledger row) and the lines of
+    approved or paid runs with this sequence or an earlier one. Only immutable rows count, so
+    the figure on a letter never changes."""
+    in_runs = PayoutLine.objects.filter(
         candidate_id=line.candidate_id,
         year=line.year,
         sequence__lte=line.sequence,
         run__status__in=PAID_STATUSES,
     ).aggregate(total=Sum("amount", default=ZERO))["total"]
+    before_go_live = PremiumAccrual.objects.filter(
+        candidate_id=line.candidate_id, year=line.year, paid_before_go_live=True
+    ).aggregate(total=Sum("amount", default=ZERO))["total"]
+    return in_runs + before_go_live
 
 
 # --- The premium ledger ---------------------------------------------------------------------
@@ -108,9 +113,9 @@ def premium_accrual_list_for_user(*, user) -> QuerySet[PremiumAccrual]:
 def premium_sums() -> dict:
     """The aggregates of a candidate's year over their ledger rows (reversals negative):
     hours (`hours_total`, a name apart from the field's), accrued, above the cap, paid
-    (approved or paid runs), awaiting approval (in a prepared run) and the hours that earned
-    nothing for being under 27."""
-    paid = Q(payout_line__run__status__in=PAID_STATUSES)
+    (approved or paid runs, and the opening balance's part paid before go-live), awaiting
+    approval (in a prepared run) and the hours that earned nothing for being under 27."""
+    paid = Q(payout_line__run__status__in=PAID_STATUSES) | Q(paid_before_go_live=True)
     return {
         "hours_total": Sum("hours", default=ZERO),
         "accrued": Sum("amount", default=ZERO),

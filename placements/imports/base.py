@@ -182,6 +182,14 @@ def text_max(length: int) -> Callable[[Any], str]:
     return parse
 
 
+def parse_email(value: Any) -> str:
+    """An e-mail address naming a user: compared case-insensitively, so lower case."""
+    text = parse_text(value).lower()
+    if len(text) > 254 or "@" not in text:
+        raise CellError(_("Enter an e-mail address, not “%(value)s”.") % {"value": text})
+    return text
+
+
 def parse_code(value: Any) -> str:
     """An identifier (CBS code, client number): text, upper case for codes like gm0014."""
     return parse_text(value).upper()
@@ -244,6 +252,83 @@ def parse_decimal(value: Any) -> Decimal:
         return Decimal(compact)
     except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
         raise CellError(_("Enter a number, e.g. 7,5 or 7.5.")) from None
+
+
+_GROUPED = {
+    ",": re.compile(r"\d{1,3}(\.\d{3})+(,\d+)?"),  # Dutch: 1.234,56
+    ".": re.compile(r"\d{1,3}(,\d{3})+(\.\d+)?"),  # 1,234.56
+}
+
+
+def parse_money(value: Any) -> Decimal:
+    """An amount in euros, at most two decimals: as `parse_decimal` (1234,56 or 1234.56), and
+    also with thousands separators when the decimal sign is the other one: 1.234,56 (Dutch)
+    or 1,234.56. A lone separator followed by three digits (1.234 or 1,234) is refused:
+    a thousand or one euro and a bit, the reader cannot tell."""
+    if isinstance(value, str):
+        text = value.strip()
+        sign = text[:1] if text[:1] in "+-" else ""
+        digits = text[len(sign) :]
+        separators = [sign_ for sign_ in ",." if sign_ in digits]
+        if len(separators) == 2:
+            decimal_sign = max(separators, key=digits.rfind)
+            if not _GROUPED[decimal_sign].fullmatch(digits):
+                raise CellError(
+                    _("Enter an amount as 1234,56, 1234.56 or 1.234,56, not “%(value)s”.")
+                    % {"value": text}
+                )
+            thousands = "." if decimal_sign == "," else ","
+            value = sign + digits.replace(thousands, "").replace(decimal_sign, ".")
+        elif len(separators) == 1 and (
+            digits.count(separators[0]) > 1 or re.fullmatch(r"[1-9]\d{0,2}[.,]\d{3}", digits)
+        ):
+            raise CellError(
+                _(
+                    "“%(value)s” is ambiguous: write whole euros without a thousands "
+                    "separator (3000), or with the cents (3.000,00 or 3000.00)."
+                )
+                % {"value": text}
+            )
+    amount = parse_decimal(value)
+    if amount != amount.quantize(Decimal("0.01")):
+        raise CellError(_("An amount in euros has at most two decimals."))
+    return amount
+
+
+def parse_count(value: Any) -> int:
+    """A whole number of at least 0 (e.g. payouts): 2, or a number cell 2.0."""
+    if isinstance(value, bool):
+        raise CellError(_("Enter a whole number, e.g. 0, 1 or 2."))
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int):
+        number = value
+    else:
+        text = parse_text(value)
+        if not text.isdigit():
+            raise CellError(
+                _("Enter a whole number, e.g. 0, 1 or 2, not “%(value)s”.") % {"value": text}
+            )
+        number = int(text)
+    if number < 0:
+        raise CellError(
+            _("Enter a whole number, e.g. 0, 1 or 2, not “%(value)s”.") % {"value": number}
+        )
+    return number
+
+
+def parse_year(value: Any) -> int:
+    """A calendar year of four digits: 2026, or a number cell 2026."""
+    try:
+        number = parse_count(value)
+    except CellError:
+        number = None
+    if number is None or not 1000 <= number <= 9999:
+        raise CellError(
+            _("Enter a year of four digits, e.g. 2026, not “%(value)s”.")
+            % {"value": parse_text(value)}
+        )
+    return number
 
 
 _TRUE = {"1", "yes", "ja", "j", "y", "true", "waar"}

@@ -145,9 +145,13 @@ def _xlsx_rows(path: Path) -> tuple[list[str] | None, list[tuple[int, list[Any]]
             _("The spreadsheet unpacks to more than %(max)s: split it into smaller files.")
             % {"max": _megabytes(settings.IMPORT_MAX_BYTES * XLSX_UNPACKED_FACTOR)}
         )
+    # Opened as a file, not by name: openpyxl refuses a name without an .xlsx extension,
+    # and the admin keeps uploads under a bare uuid.
+    handle = path.open("rb")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        handle.close()
         raise _refuse(_("This is not a readable XLSX file.")) from None
     try:
         sheet = workbook.worksheets[0]
@@ -168,6 +172,7 @@ def _xlsx_rows(path: Path) -> tuple[list[str] | None, list[tuple[int, list[Any]]
                     raise _too_many_rows()
     finally:
         workbook.close()
+        handle.close()
     return header, rows
 
 

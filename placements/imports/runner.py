@@ -8,11 +8,14 @@ leaves one audit event (who, which file, the counts) besides what the services r
 """
 
 import gc
+from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.services import audit_record
 from placements.imports.base import (
@@ -25,31 +28,90 @@ from placements.imports.base import (
 from placements.imports.readers import table_read
 
 
-def _importers() -> dict[str, Any]:
-    from placements.imports.assignments import AssignmentImporter
-    from placements.imports.candidates import CandidateImporter
-    from placements.imports.clients import ClientImporter
-    from placements.imports.hours import HoursImporter
+@dataclass(frozen=True)
+class ImportType:
+    """One kind of file the back office can import.
 
-    return {
-        "candidates": CandidateImporter,
-        "clients": ClientImporter,
-        "assignments": AssignmentImporter,
-        "hours": HoursImporter,
-    }
+    `importer` is "module:Class", imported when the type is used, so that an app above
+    placements (premiums) adds its own type without placements importing it: the app calls
+    `import_type_register` from its `AppConfig.ready()`, the one hook for this. `model`
+    ("app_label.model_name") opens the type to users with its add and change permission and
+    is where the admin goes after an import.
+    """
+
+    kind: str
+    label: Any  # lazy text
+    importer: str
+    model: str
+
+    def importer_class(self):
+        module, name = self.importer.split(":")
+        return getattr(import_module(module), name)
 
 
-KINDS = ("candidates", "clients", "assignments", "hours")
+_TYPES: dict[str, ImportType] = {}
+
+
+def import_type_register(new: ImportType) -> None:
+    """Add an import type (idempotent: registering the same kind again replaces it)."""
+    _TYPES[new.kind] = new
+
+
+for _type in (
+    ImportType(
+        "candidates",
+        gettext_lazy("Candidates"),
+        "placements.imports.candidates:CandidateImporter",
+        "placements.candidate",
+    ),
+    ImportType(
+        "clients",
+        gettext_lazy("Clients"),
+        "placements.imports.clients:ClientImporter",
+        "placements.client",
+    ),
+    ImportType(
+        "assignments",
+        gettext_lazy("Assignments"),
+        "placements.imports.assignments:AssignmentImporter",
+        "placements.assignment",
+    ),
+    ImportType(
+        "approved_assignments",
+        gettext_lazy("Assignments approved before go-live"),
+        "placements.imports.assignments:ApprovedAssignmentImporter",
+        "placements.assignment",
+    ),
+    ImportType(
+        "hours",
+        gettext_lazy("Hours"),
+        "placements.imports.hours:HoursImporter",
+        "placements.timeentry",
+    ),
+):
+    import_type_register(_type)
+
+
+def import_types() -> list[ImportType]:
+    return list(_TYPES.values())
+
+
+def import_type(kind: str) -> ImportType:
+    return _TYPES[kind]
+
+
+def import_kinds() -> list[str]:
+    return list(_TYPES)
 
 
 def import_columns(kind: str) -> list[str]:
-    return [column.name for column in _importers()[kind].columns]
+    return [column.name for column in _TYPES[kind].importer_class().columns]
 
 
 def import_run(*, kind: str, path: Path, file_name: str, actor, dry_run: bool) -> ImportResult:
-    """Import the file at `path` as `kind` (one of KINDS); nothing is written unless it is
-    valid as a whole and `dry_run` is False."""
-    importer = _importers()[kind]()
+    """Import the file at `path` as `kind` (one of `import_kinds()`); nothing is written unless
+    it is valid as a whole and `dry_run` is False."""
+    importer = _TYPES[kind].importer_class()()
     result = ImportResult(
         kind=kind,
         file_name=file_name,

@@ -20,6 +20,7 @@ from tests.placements.import_fixtures import (
     csv_bytes,
     hours_row,
     placed,  # noqa: F401 - a fixture
+    write_xlsx,
 )
 
 URL = "/admin/placements/import/"
@@ -70,6 +71,20 @@ def test_preview_then_confirm(staff, placed, settings):
     assert response["Location"] == reverse("admin:placements_timeentry_changelist")
     assert TimeEntry.objects.filter(entered_by=user).count() == 2
     assert not stored[0].exists()  # removed once imported
+
+
+def test_xlsx_upload_previews_and_imports(staff, placed, tmp_path):
+    """The upload is kept under a bare uuid (no .xlsx): the reader still reads it."""
+    client, user = staff
+    path = write_xlsx(tmp_path, [HEADERS["hours"], hours_row(), hours_row("04-03-2026", 7.5)])
+    response = client.post(
+        URL,
+        {"kind": "hours", "file": SimpleUploadedFile("uren.xlsx", path.read_bytes())},
+    )
+    assert 'id="import-preview"' in response.content.decode()
+    response = client.post(URL, {"token": _token(response)})
+    assert response.status_code == 302
+    assert TimeEntry.objects.filter(entered_by=user).count() == 2
 
 
 def test_errors_listed_by_row_and_column_and_no_confirm(staff, placed):

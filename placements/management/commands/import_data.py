@@ -1,4 +1,6 @@
-"""`manage.py import_data {candidates,clients,assignments,hours} FILE [--dry-run] [--actor EMAIL]`
+"""`manage.py import_data TYPE FILE [--dry-run] [--actor EMAIL]`
+
+TYPE is one of the import types (docs/imports.md; `import_kinds()`).
 
 Exit code 0 only when the whole file is valid (and imported, unless --dry-run); otherwise
 every error is printed to standard error as `row N, column X: reason` and the exit code is 1.
@@ -10,14 +12,14 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from placements.imports import KINDS, import_run
+from placements.imports import import_kinds, import_run
 
 
 class Command(BaseCommand):
-    help = "Import candidates, clients, assignments or hours from a CSV or XLSX file."
+    help = "Import a CSV or XLSX file of one of the import types (docs/imports.md)."
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", choices=KINDS)
+        parser.add_argument("kind", choices=import_kinds())
         parser.add_argument("file", type=Path)
         parser.add_argument("--dry-run", action="store_true", help="Validate only; write nothing.")
         parser.add_argument(
