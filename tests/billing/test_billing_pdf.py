@@ -4,6 +4,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from pypdf import PdfReader
 
 from billing import pdf as billing_pdf
@@ -147,3 +148,26 @@ def test_pdfs_are_queued_on_commit_and_counted_per_run(
         callback()
     progress = invoice_run_pdf_progress(run)
     assert (progress.done, progress.total, progress.percentage) == (2, 2, 100)
+
+
+def test_the_assignment_number_has_no_thousands_separator(framework):
+    """An id is a number to quote, not an amount: "Opdracht 123456", never "123.456"."""
+    sequence = "pg_get_serial_sequence('placements_assignment', 'id')"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_value FROM placements_assignment_id_seq")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT setval(" + sequence + ", 123455)")
+    try:
+        client = ClientFactory(name="Bakkerij Korenschoof")
+        assignment = billable_assignment(client=client, hourly_rate=Decimal("15.00"))
+        assert assignment.pk == 123456
+        approved_hours(assignment, *march_days("8.00"))
+        invoice = issued_invoice(client=client)
+        invoice_render_pdf_task(invoice.pk)
+        invoice.refresh_from_db()
+        text = _text(invoice.pdf.read())
+    finally:
+        with connection.cursor() as cursor:  # the rows above are rolled back: ids free again
+            cursor.execute("SELECT setval(" + sequence + ", %s)", [previous])
+    assert "Opdracht 123456" in text
+    assert "123.456" not in text
