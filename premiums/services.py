@@ -445,9 +445,9 @@ def _unpaid_for_run(*, municipality: Municipality, payout_date: datetime.date):
         work_date__lte=payout_date,
     ).exclude(amount=0)
     live = dict(
-        unpaid.filter(kind=PremiumAccrual.Kind.ACCRUAL, reversed_at__isnull=True).values_list(
-            "time_entry_id", "pk"
-        )
+        unpaid.filter(
+            kind=PremiumAccrual.Kind.ACCRUAL, reversed_at__isnull=True, time_entry__isnull=False
+        ).values_list("time_entry_id", "pk")
     )
     entered = TimeEntry.objects.filter(pk__in=sorted(live), status=TimeEntry.Status.ENTERED)
     return unpaid.exclude(pk__in=[live[pk] for pk in entered.values_list("pk", flat=True)])

@@ -116,6 +116,7 @@ CROSS JOIN LATERAL (
     FROM premiums_premiumaccrual a
     WHERE a.time_entry_id = e.time_entry_id AND a.kind = 'accrual'
 ) a
+WHERE a.amount IS NOT NULL  -- an entry without an accrual has no premium row, as a join gives
 GROUP BY d.month, d.client_id
 UNION ALL
 SELECT 'credit_premium', d.month, d.client_id, NULL, SUM(a.amount), NULL, NULL
@@ -128,6 +129,7 @@ CROSS JOIN LATERAL (
     FROM premiums_premiumaccrual a
     WHERE a.time_entry_id = e.time_entry_id AND a.kind = 'accrual'
 ) a
+WHERE a.amount IS NOT NULL  -- an entry without an accrual has no premium row, as a join gives
 GROUP BY d.month, d.client_id
 ORDER BY 1, 2, 3
 """
