@@ -13,6 +13,7 @@ from members.models import (
     PremiumCap,
 )
 from members.services import (
+    contract_errors,
     contract_save,
     framework_delete,
     framework_errors,
@@ -84,6 +85,12 @@ class ContractForm(forms.ModelForm):
     class Meta:
         model = Contract
         fields = "__all__"
+
+    def _post_clean(self):
+        super()._post_clean()  # copies the values onto self.instance and validates the model
+        if not self.errors:
+            for field, message in contract_errors(contract=self.instance).items():
+                self.add_error(field if field in self.fields else None, message)
 
     def clean(self):
         data = super().clean()

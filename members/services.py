@@ -1,9 +1,11 @@
 """Writes for the members app. Each runs in one transaction and leaves an audit record."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -98,6 +100,139 @@ def _start_date_errors(
     }
 
 
+# --- Percentages change only at the start of a half-year -------------------------------------
+# A settlement takes the percentages in force on its half-year's first day
+# (settlements.services.settlement_terms), so the operator fee and the contribution may only
+# change on 1 January or 1 July: one half-year is never settled at two percentages, nor at a
+# percentage that took effect after some of its documents were dated.
+
+PERCENTAGE_FIELDS = (
+    "operator_fee_percentage",
+    "contribution_percentage",
+    "contribution_operator_percentage",
+)
+
+
+def is_half_year_start(day: datetime.date) -> bool:
+    return (day.month, day.day) in {(1, 1), (7, 1)}
+
+
+def next_half_year_start(day: datetime.date) -> datetime.date:
+    """The first 1 January or 1 July on or after `day`."""
+    if is_half_year_start(day):
+        return day
+    if day.month < 7:
+        return datetime.date(day.year, 7, 1)
+    return datetime.date(day.year + 1, 1, 1)
+
+
+def _percentages(obj, fields=PERCENTAGE_FIELDS) -> tuple:
+    return tuple(getattr(obj, field) for field in fields)
+
+
+def _percentage_text(obj, fields=PERCENTAGE_FIELDS) -> str:
+    return " / ".join(
+        f"{formats.localize(getattr(obj, field), use_l10n=True)}%" for field in fields
+    )
+
+
+def _mid_half_year_error(*, day: datetime.date) -> str:
+    return _(
+        "The operator fee and the NVSI contribution change only on 1 January or 1 July, so a "
+        "half-year is settled at one percentage: this would change them on %(date)s. Choose "
+        "%(next)s, or keep the percentages in force before it."
+    ) % {"date": _date(day), "next": _date(next_half_year_start(day))}
+
+
+def _date(day: datetime.date) -> str:
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
+
+
+def framework_percentage_errors(*, framework: Framework) -> dict[str, str]:
+    """A general version whose fee or contribution percentages differ from the version before
+    it starts on 1 January or 1 July; so does the version after it, if it then changes them.
+    Versions that change other values only (the minimum rate, the premium, thresholds) keep
+    any start date."""
+    if framework.scope != Framework.Scope.GENERAL or framework.valid_from is None:
+        return {}
+    others = Framework.objects.filter(scope=Framework.Scope.GENERAL).exclude(pk=framework.pk)
+    before = others.filter(valid_from__lt=framework.valid_from).order_by("-valid_from").first()
+    after = others.filter(valid_from__gt=framework.valid_from).order_by("valid_from").first()
+    if (
+        before is not None
+        and _percentages(before) != _percentages(framework)
+        and not is_half_year_start(framework.valid_from)
+    ):
+        return {"valid_from": _mid_half_year_error(day=framework.valid_from)}
+    if (
+        after is not None
+        and _percentages(after) != _percentages(framework)
+        and not is_half_year_start(after.valid_from)
+    ):
+        return {
+            "valid_from": _(
+                "The version from %(date)s has other percentages (%(theirs)s) and does not "
+                "start on 1 January or 1 July: with these percentages (%(ours)s) it would "
+                "change the fee or the contribution in the middle of a half-year."
+            )
+            % {
+                "date": _date(after.valid_from),
+                "theirs": _percentage_text(after),
+                "ours": _percentage_text(framework),
+            }
+        }
+    return {}
+
+
+def _fee_in_force(*, on: datetime.date, excluding: Contract) -> Decimal | None:
+    """The operator fee in force on `on` without `excluding`: another execution contract's,
+    else the general framework's; None where neither is in force."""
+    contract = (
+        Contract.objects.filter(kind=Contract.Kind.EXECUTION, start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .exclude(pk=excluding.pk)
+        .first()
+    )
+    if contract is not None:
+        return contract.operator_fee_percentage
+    general = general_framework_in_force(on=on)
+    return general.operator_fee_percentage if general is not None else None
+
+
+def contract_errors(*, contract: Contract) -> dict[str, str]:
+    """An execution contract whose fee differs from the fee in force the day before it starts
+    starts on 1 January or 1 July; and one whose fee differs from the fee in force the day
+    after it ends ends on 30 June or 31 December."""
+    if contract.kind != Contract.Kind.EXECUTION or contract.operator_fee_percentage is None:
+        return {}
+    errors = {}
+    start = contract.start_date
+    if start is not None and not is_half_year_start(start):
+        before = _fee_in_force(on=start - datetime.timedelta(days=1), excluding=contract)
+        if before is not None and before != contract.operator_fee_percentage:
+            errors["start_date"] = _mid_half_year_error(day=start)
+    if contract.end_date is not None:
+        day_after = contract.end_date + datetime.timedelta(days=1)
+        after = _fee_in_force(on=day_after, excluding=contract)
+        if (
+            not is_half_year_start(day_after)
+            and after is not None
+            and after != contract.operator_fee_percentage
+        ):
+            errors["end_date"] = _(
+                "From %(date)s the operator fee would be %(fee)s%% instead of this contract's: "
+                "end it on 30 June or 31 December, so a half-year is settled at one fee."
+            ) % {"date": _date(day_after), "fee": formats.localize(after, use_l10n=True)}
+    return errors
+
+
+def _lock_percentage_history() -> None:
+    """Serialise changes of general versions and execution contracts until the transaction
+    ends: two saved at once could each pass the half-year check against the other's absence."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('members.percentage_history'))")
+
+
 def framework_errors(
     *, framework: Framework, today: datetime.date, history: bool = False
 ) -> dict[str, str]:
@@ -106,6 +241,7 @@ def framework_errors(
         **_start_date_errors(framework=framework, today=today, history=history),
         **framework_local_errors(framework=framework),
         **_payout_moment_errors(framework=framework),
+        **framework_percentage_errors(framework=framework),
     }
 
 
@@ -122,6 +258,8 @@ def framework_save(
     no figure. A version in the portal is never changed this way.
     """
     today = today or timezone.localdate()
+    if framework.scope == Framework.Scope.GENERAL:
+        _lock_percentage_history()
     if framework.pk is not None:
         if history:
             raise ValidationError(
@@ -164,4 +302,11 @@ def membership_save(*, membership: Membership, actor) -> Membership:
 
 @transaction.atomic
 def contract_save(*, contract: Contract, actor) -> Contract:
+    """Save a contract; an execution contract changes the operator fee only from 1 January or
+    1 July (contract_errors)."""
+    if contract.kind == Contract.Kind.EXECUTION:
+        _lock_percentage_history()
+    errors = contract_errors(contract=contract)
+    if errors:
+        raise ValidationError(errors)
     return model_save_audited(obj=contract, actor=actor, action_prefix="contract")

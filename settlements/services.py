@@ -91,13 +91,17 @@ def settlement_amounts(*, gross: Decimal, premiums: Decimal, terms) -> dict:
 
 
 def settlement_terms(*, municipality: Municipality, period: Period) -> dict:
-    """The percentages of the settlement: the framework and execution contract in force on
-    the last day of the half-year."""
+    """The percentages of the settlement and the day they are taken from: those of the
+    framework and execution contract in force on the first day of the half-year. A percentage
+    changes only on 1 January or 1 July (members.services.framework_percentage_errors and
+    contract_errors), so they hold for the whole half-year."""
+    terms_date = period.start
     try:
-        terms = framework_in_force(municipality=municipality, on=period.end)
+        terms = framework_in_force(municipality=municipality, on=terms_date)
     except FrameworkNotInForce as error:
         raise ValidationError(str(error), code="framework_not_in_force") from error
     return {
+        "terms_date": terms_date,
         "fee_percentage": terms.operator_fee_percentage,
         "contribution_municipality_percentage": terms.contribution_municipality_percentage,
         "contribution_operator_percentage": terms.contribution_operator_percentage,
@@ -170,7 +174,6 @@ def settlement_compute(
     values = {
         **amounts,
         "hours": figures.hours,
-        "terms_date": period.end,
         "invoice_line_count": figures.invoice_line_count,
         "credit_line_count": figures.credit_line_count,
         "computed_at": timezone.now(),

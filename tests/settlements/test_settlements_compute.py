@@ -114,7 +114,7 @@ def test_formulas_with_half_cents(framework, town):
         == settlement.gross
     )
     assert settlement.fee_percentage == D("30.00")
-    assert settlement.terms_date == datetime.date(2026, 6, 30)
+    assert settlement.terms_date == datetime.date(2026, 1, 1)  # the half-year's first day
 
 
 def test_fee_rounds_half_up_once_on_the_total_not_per_line(framework, town):

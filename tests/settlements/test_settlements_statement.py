@@ -86,7 +86,7 @@ def approved_settlement(
         half=half,
         status=Settlement.Status.SUBMITTED,
         hours=hours,
-        terms_date=datetime.date(year, 6 if half == 1 else 12, 30 if half == 1 else 31),
+        terms_date=datetime.date(year, 1 if half == 1 else 7, 1),
         computed_at=now,
         submitted_by=submitter,
         submitted_at=now,
@@ -182,6 +182,8 @@ def test_the_statement_states_every_amount_with_its_meaning_in_dutch(large_ids, 
     assert "1e halfjaar 2026 (1 januari t/m 30 juni 2026)" in text
     assert "01-01-2026 t/m 30-06-2026" in text
     assert f"Kenmerk AF{settlement.pk}" in text
+    # The day the percentages were taken from: the half-year's first day.
+    assert "percentages die golden op 01-01-2026, de eerste dag van het halfjaar" in text
 
     # Each amount with its meaning.
     assert "G Bruto-omzet, exclusief btw Wat opdrachtgevers" in text
