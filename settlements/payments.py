@@ -42,6 +42,7 @@ from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office
+from core.db import require_atomic
 from core.services import audit_record
 from placements.validators import iban_normalise
 from settlements.models import Period, Settlement, SettlementPayment, SettlementTransferFile
@@ -113,13 +114,8 @@ def remittance(settlement: Settlement) -> str:
     return f"Afrekening {settlement.municipality.name} {settlement.period}"
 
 
-def _require_transaction() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Settlement payments are locked inside transaction.atomic only.")
-
-
 def _lock_settlement(settlement_id: int) -> Settlement:
-    _require_transaction()
+    require_atomic()
     return (
         Settlement.objects.select_for_update(of=("self",))
         .select_related("municipality")
@@ -193,7 +189,7 @@ def settlement_payments_waiting(*, period: Period) -> list[Waiting]:
 
 
 def _lock_period(period: Period) -> None:
-    _require_transaction()
+    require_atomic()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)",

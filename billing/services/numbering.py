@@ -8,7 +8,7 @@ commit. A database sequence would be faster and leave a gap at every rollback.
 """
 
 from billing.models import DocumentCounter
-from billing.services.locks import _require_transaction
+from core.db import require_atomic
 
 SERIES_PREFIX = {
     DocumentCounter.Series.INVOICE: "",
@@ -21,7 +21,7 @@ def document_number_next(*, series: str, year: int) -> str:
 
     Call it last in the issuing transaction: the counter stays locked until that commits.
     """
-    _require_transaction()
+    require_atomic()
     counters = DocumentCounter.objects.select_for_update().filter(series=series, year=year)
     counter = counters.first()
     if counter is None:
