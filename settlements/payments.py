@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import is_back_office
 from core.db import require_atomic
 from core.services import audit_record
-from placements.validators import iban_normalise
+from core.validators import iban_normalise
 from settlements.models import Period, Settlement, SettlementPayment, SettlementTransferFile
 
 ZERO = Decimal("0.00")
