@@ -20,9 +20,8 @@ django_setup()
 from django.conf import settings
 
 from billing.models import Invoice, InvoiceLine
-from billing.pdf import issuer
 from core.money import line_amount, percentage_of
-from core.pdf import PDF_BASE_URL, html_to_pdf, render_html
+from core.pdf import PDF_BASE_URL, html_to_pdf, issuer, render_html
 from members.models import Municipality
 
 

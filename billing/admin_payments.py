@@ -17,10 +17,10 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice
-from billing.models_payments import (
+from billing.models import (
     BankStatement,
     BankStatementLine,
+    Invoice,
     InvoiceReminder,
     Payment,
     PaymentAllocation,

@@ -34,8 +34,14 @@ from django.db import transaction
 from django.db.models import Sum
 
 from accounts.models import User
-from billing.models import CreditNote, Invoice, InvoiceRun
-from billing.models_payments import BankStatement, BankStatementLine, Payment
+from billing.models import (
+    BankStatement,
+    BankStatementLine,
+    CreditNote,
+    Invoice,
+    InvoiceRun,
+    Payment,
+)
 from billing.selectors_payments import invoices_with_payment_status
 from billing.services import credit_note_create, invoice_run_month
 from billing.services.invoices import pdf_rendering_deferred

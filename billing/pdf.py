@@ -18,37 +18,12 @@ The progress of a month's PDFs is a count: `invoice_run_pdf_progress(run)`.
 import dataclasses
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from billing.models import CreditNote, Invoice, InvoiceRun
-from core.pdf import render_pdf
-
-
-@dataclasses.dataclass(frozen=True)
-class Issuer:
-    name: str
-    address: str
-    kvk: str
-    vat_number: str
-    iban: str
-    bic: str
-    email: str
-
-
-def issuer() -> Issuer:
-    """NVSI as it stands on its documents (settings NVSI_*)."""
-    return Issuer(
-        name=settings.NVSI_NAME,
-        address=settings.NVSI_ADDRESS,
-        kvk=settings.NVSI_KVK,
-        vat_number=settings.NVSI_VAT_NUMBER,
-        iban=settings.NVSI_IBAN,
-        bic=settings.NVSI_BIC,
-        email=settings.NVSI_BILLING_EMAIL,
-    )
+from core.pdf import issuer, render_pdf
 
 
 def invoice_pdf_context(invoice: Invoice) -> dict:

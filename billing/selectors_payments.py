@@ -31,8 +31,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import CreditNote, Invoice
-from billing.models_payments import PaymentAllocation
+from billing.models import CreditNote, Invoice, PaymentAllocation
 
 ZERO = Decimal("0.00")
 MONEY = DecimalField(max_digits=14, decimal_places=2)

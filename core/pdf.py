@@ -13,6 +13,9 @@ URLs are decoded in memory (they carry their content and reach nothing). A refus
 logged and the document is rendered without it: what shows in the PDF is only what the
 project ships.
 
+The letterhead: `issuer()` is NVSI as it stands on every document (invoices, credit notes,
+premium letters, settlement statements), from settings NVSI_*.
+
 Documents are rendered in Dutch (`translation.override("nl")`): they go to Dutch clients,
 whatever the language of the person or worker that renders them.
 """
@@ -133,3 +136,27 @@ def html_to_pdf(html: str) -> RenderedPDF:
 def render_pdf(*, template_name: str, context: dict) -> bytes:
     """The template rendered to a PDF document (bytes)."""
     return html_to_pdf(render_html(template_name=template_name, context=context)).content
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    address: str
+    kvk: str
+    vat_number: str
+    iban: str
+    bic: str
+    email: str
+
+
+def issuer() -> Issuer:
+    """NVSI as it stands on its documents (settings NVSI_*)."""
+    return Issuer(
+        name=settings.NVSI_NAME,
+        address=settings.NVSI_ADDRESS,
+        kvk=settings.NVSI_KVK,
+        vat_number=settings.NVSI_VAT_NUMBER,
+        iban=settings.NVSI_IBAN,
+        bic=settings.NVSI_BIC,
+        email=settings.NVSI_BILLING_EMAIL,
+    )

@@ -9,13 +9,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.validators import validate_iban
 from members.validators import (
     CBS_CODE_PATTERN,
     validate_cbs_code,
     validate_payout_moment,
     validate_pdf_upload,
 )
-from placements.validators import validate_iban  # a pure validator, no models
 
 PERCENTAGE_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 

@@ -272,11 +272,12 @@ NVSI_KVK = env.str("NVSI_KVK", default="12345678")
 NVSI_VAT_NUMBER = env.str("NVSI_VAT_NUMBER", default="NL123456789B01")
 NVSI_IBAN = env.str("NVSI_IBAN", default="NL86INGB0002445588")
 NVSI_BIC = env.str("NVSI_BIC", default="INGBNL2A")
-# The pain.001 version of premium payout files (sepaxml ships the XSDs of .03, .09, .10, .11).
+# The pain.001 version of the transfer files, premium payouts and settlement payments alike
+# (core.sepa; sepaxml ships the XSDs of .03, .09, .10, .11).
 PREMIUM_SEPA_SCHEMA = env.str("PREMIUM_SEPA_SCHEMA", default="pain.001.001.03")
 NVSI_BILLING_EMAIL = env.str("NVSI_BILLING_EMAIL", default="facturen@nvsi.example.nl")
 # The operator, paid its fee net of its half of the contribution (F - Co) from NVSI's account
-# after each approved settlement (settlements.sepa). Demo values by default.
+# after each approved settlement (settlements.payments). Demo values by default.
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="Flextensie Uitvoering B.V.")
 OPERATOR_IBAN = env.str("OPERATOR_IBAN", default="NL91ABNA0417164300")
 OPERATOR_BIC = env.str("OPERATOR_BIC", default="ABNANL2A")

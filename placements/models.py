@@ -7,23 +7,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from placements.validators import KVK_PATTERN, validate_iban, validate_kvk, validate_vat
+from core.validators import mask_iban, validate_iban
+from placements.validators import KVK_PATTERN, validate_kvk, validate_vat
 
 MAX_HOURS_PER_DAY = Decimal("24")
 HOURS_PER_WEEK_MAX = Decimal("168")
 PREMIUM_MIN_AGE = 27
-
-
-def _mask(value: str, *, keep_start: int = 0, keep_end: int = 4) -> str:
-    if not value:
-        return ""
-    hidden = len(value) - keep_start - keep_end
-    return value[:keep_start] + "*" * max(hidden, 0) + value[len(value) - keep_end :]
-
-
-def mask_iban(iban: str) -> str:
-    """`NL************1234` for a Dutch IBAN: country code and the last four characters."""
-    return _mask(iban, keep_start=2, keep_end=4)
 
 
 class Candidate(models.Model):

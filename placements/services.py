@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import is_coordinator
 from core.services import audit_record, audit_snapshot
+from core.validators import iban_normalise
 from members.models import Municipality
 from members.selectors import FrameworkNotInForce, FrameworkTerms, framework_in_force
 from placements.bsn import bsn_decrypt, bsn_encrypt, bsn_lookup_hash
@@ -35,7 +36,6 @@ from placements.models import (
 )
 from placements.validators import (
     bsn_normalise,
-    iban_normalise,
     kvk_normalise,
     vat_normalise,
 )

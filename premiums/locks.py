@@ -1,4 +1,4 @@
-"""Row locks for premiums, in one order (placements' order, extended) so that no two services
+"""Row locks for premiums, in the project's one lock order (core.db), so that no two services
 wait on each other in a circle:
 
     municipality -> payout run -> candidate -> assignment -> time entries -> accruals
@@ -9,24 +9,18 @@ running accrual; a payout run locks the candidates it pays, so no accrual slips 
 summing and attaching.
 """
 
-from django.db import connection
-
+from core.db import require_atomic
 from members.models import Municipality
 from placements.models import Candidate
 
 
-def _require_transaction() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Row locks are taken inside transaction.atomic only.")
-
-
 def lock_municipality(municipality_id: int) -> None:
-    _require_transaction()
+    require_atomic()
     Municipality.objects.select_for_update().filter(pk=municipality_id).values_list("pk").first()
 
 
 def lock_candidates(candidate_ids) -> list[int]:
-    _require_transaction()
+    require_atomic()
     return list(
         Candidate.objects.select_for_update()
         .filter(pk__in=set(candidate_ids))
@@ -38,7 +32,7 @@ def lock_candidates(candidate_ids) -> list[int]:
 def lock_run(run_id: int):
     from premiums.models import PayoutRun
 
-    _require_transaction()
+    require_atomic()
     return (
         PayoutRun.objects.select_for_update(of=("self",))
         .select_related("municipality")

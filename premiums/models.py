@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from placements.models import mask_iban
+from core.validators import mask_iban
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PAYOUTS_PER_YEAR_MAX = 2

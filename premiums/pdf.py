@@ -15,8 +15,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
-from billing.pdf import issuer
-from core.pdf import render_pdf
+from core.pdf import issuer, render_pdf
 from members.selectors import FrameworkNotInForce, framework_in_force
 from premiums.models import PayoutLine
 from premiums.selectors import ZERO, payout_line_paid_in_year

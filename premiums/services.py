@@ -29,13 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office
+from core.db import require_atomic as _require_transaction
 from core.money import CENT, line_amount, to_decimal
 from core.services import audit_record, audit_snapshot
+from core.validators import iban_normalise
 from members.models import Framework, Municipality, PremiumCap
 from members.selectors import FrameworkNotInForce, framework_in_force
 from placements.models import Assignment, Candidate, TimeEntry
-from placements.validators import iban_normalise
-from premiums.locks import _require_transaction, lock_candidates, lock_municipality, lock_run
+from premiums.locks import lock_candidates, lock_municipality, lock_run
 from premiums.models import (
     PAYOUTS_PER_YEAR_MAX,
     PayoutExclusion,

@@ -22,7 +22,7 @@ So an instruction, once made, is always payable, and nothing has to be patched a
 
 `settlement_transfer_file_make(period=..., actor=...)` puts every instruction of the
 half-year's approved settlements that is not in a file yet into one pain.001 file (see
-settlements.sepa). Under a PostgreSQL advisory lock per half-year, so two back-office users
+core.sepa). Under a PostgreSQL advisory lock per half-year, so two back-office users
 pressing the button at once make one file, and each instruction is in at most one file (the
 payment trigger of migration 0002 also refuses setting the file twice). Nothing new to pay:
 no file, `None`. A settlement approved after the first file goes into the next file of that
@@ -39,11 +39,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office
+from core.db import require_atomic
+from core.sepa import SepaPayment, sepa_credit_transfer_file
 from core.services import audit_record
-from placements.validators import iban_normalise
+from core.validators import iban_normalise
 from settlements.models import Period, Settlement, SettlementPayment, SettlementTransferFile
 
 ZERO = Decimal("0.00")
@@ -113,13 +116,8 @@ def remittance(settlement: Settlement) -> str:
     return f"Afrekening {settlement.municipality.name} {settlement.period}"
 
 
-def _require_transaction() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Settlement payments are locked inside transaction.atomic only.")
-
-
 def _lock_settlement(settlement_id: int) -> Settlement:
-    _require_transaction()
+    require_atomic()
     return (
         Settlement.objects.select_for_update(of=("self",))
         .select_related("municipality")
@@ -193,7 +191,7 @@ def settlement_payments_waiting(*, period: Period) -> list[Waiting]:
 
 
 def _lock_period(period: Period) -> None:
-    _require_transaction()
+    require_atomic()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)",
@@ -229,8 +227,6 @@ def settlement_transfer_file_make(*, period: Period, actor) -> SettlementTransfe
     if not payments:
         return None
 
-    from settlements.sepa import settlement_credit_transfer
-
     sequence = (
         SettlementTransferFile.objects.filter(year=period.year, half=period.half).aggregate(
             last=Max("sequence")
@@ -238,27 +234,28 @@ def settlement_transfer_file_make(*, period: Period, actor) -> SettlementTransfe
         or 0
     ) + 1
     message_id = f"NVSI-AF-{period.year}H{period.half}-{sequence}"
-    xml, control_sum = settlement_credit_transfer(
+    sepa_file = sepa_credit_transfer_file(
         message_id=message_id,
+        execution_date=timezone.localdate(),
         payments=[
-            {
-                "name": payment.name,
-                "iban": payment.iban,
-                "bic": settings.OPERATOR_BIC
+            SepaPayment(
+                name=payment.name,
+                iban=payment.iban,
+                bic=settings.OPERATOR_BIC
                 if payment.payee == SettlementPayment.Payee.OPERATOR
                 else "",
-                "amount": payment.amount,
-                "end_to_end_id": end_to_end_id(payment),
-                "description": remittance(payment.settlement),
-            }
+                amount=payment.amount,
+                end_to_end_id=end_to_end_id(payment),
+                description=remittance(payment.settlement),
+            )
             for payment in payments
         ],
     )
     total = sum((payment.amount for payment in payments), ZERO)
-    if control_sum != total:
+    if sepa_file.control_sum != total:
         raise ValidationError(
             _("The transfer file's control sum %(sum)s differs from its payments (%(total)s).")
-            % {"sum": control_sum, "total": total},
+            % {"sum": sepa_file.control_sum, "total": total},
             code="control_sum",
         )
     transfer_file = SettlementTransferFile(
@@ -266,7 +263,7 @@ def settlement_transfer_file_make(*, period: Period, actor) -> SettlementTransfe
         half=period.half,
         sequence=sequence,
         message_id=message_id,
-        xml=xml,
+        xml=sepa_file.xml,
         total=total,
         payment_count=len(payments),
         created_by=actor,

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office, is_treasurer
+from core.db import require_atomic
 from core.money import percentage_of
 from core.services import audit_record
 from members.models import Municipality
@@ -51,8 +52,7 @@ def _lock_key(municipality_id: int, period: Period) -> int:
 
 def lock_settlement_key(*, municipality_id: int, period: Period) -> None:
     """Serialise work on one (municipality, half-year) until the transaction ends."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("The settlement lock is taken inside transaction.atomic only.")
+    require_atomic()
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)",

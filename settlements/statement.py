@@ -18,39 +18,17 @@ the template (templates/settlements/pdf/statement.html), rendered under
 (€ 1.234,56, 31-12-2026).
 """
 
-import dataclasses
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
-from core.pdf import html_to_pdf, render_html
+from core.pdf import html_to_pdf, issuer, render_html
 from settlements.models import Settlement, SettlementLine, SettlementStatement
 from settlements.payments import END_TO_END_LETTER, remittance
 from settlements.services import settlement_fingerprint
 
 TEMPLATE = "settlements/pdf/statement.html"
-
-
-@dataclasses.dataclass(frozen=True)
-class Letterhead:
-    name: str
-    address: str
-    kvk: str
-    iban: str
-    bic: str
-
-
-def letterhead() -> Letterhead:
-    """NVSI as it stands on its statements (settings NVSI_*)."""
-    return Letterhead(
-        name=settings.NVSI_NAME,
-        address=settings.NVSI_ADDRESS,
-        kvk=settings.NVSI_KVK,
-        iban=settings.NVSI_IBAN,
-        bic=settings.NVSI_BIC,
-    )
 
 
 def period_label(period) -> str:
@@ -80,7 +58,7 @@ def settlement_statement_context(settlement: Settlement) -> dict:
         "period": settlement.period,
         "period_label": period_label(settlement.period),
         "reference": reference,
-        "letterhead": letterhead(),
+        "issuer": issuer(),
         "operator_name": settings.OPERATOR_NAME,
         "months": months,
         "month_totals": _totals(months),

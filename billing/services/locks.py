@@ -1,5 +1,4 @@
-"""Row locks for billing, always taken in one order so two services never wait on each other
-in a circle (the order of placements.services, extended):
+"""Row locks for billing, taken in the project's one lock order (core.db):
 
     client -> candidate -> assignment -> time entries -> invoice -> credit note -> counter
 
@@ -14,20 +13,15 @@ tables when the statistics said the tables were empty; see docs/testing.md.)
 
 from collections.abc import Iterable
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from billing.models import CreditNote, Invoice
+from core.db import require_atomic
 from placements.models import Assignment, Client, TimeEntry
 
 
-def _require_transaction() -> None:
-    if not connection.in_atomic_block:
-        raise RuntimeError("Row locks are taken inside transaction.atomic only.")
-
-
 def lock_client(client_id: int) -> None:
-    _require_transaction()
+    require_atomic()
     Client.objects.select_for_update().filter(pk=client_id).values_list("pk").first()
 
 
@@ -38,7 +32,7 @@ def _id_list(ids: Iterable[int]) -> list[int]:
 
 
 def lock_assignments(assignment_ids: Iterable[int]) -> list[Assignment]:
-    _require_transaction()
+    require_atomic()
     return list(
         Assignment.objects.select_for_update(of=("self",))
         .select_related("candidate")
@@ -53,7 +47,7 @@ def lock_time_entries(
     """Lock the given entries (those still in `status`, when given) in primary-key order;
     return them as model objects, or as tuples of `fields` when given (cheaper for the
     thousands of a monthly run)."""
-    _require_transaction()
+    require_atomic()
     locked = TimeEntry.objects.filter(pk__in=_id_list(entry_ids))
     if status is not None:
         locked = locked.filter(status=status)
@@ -62,12 +56,12 @@ def lock_time_entries(
 
 
 def lock_invoice(invoice_id: int) -> Invoice:
-    _require_transaction()
+    require_atomic()
     return (
         Invoice.objects.select_for_update(of=("self",)).select_related("client").get(pk=invoice_id)
     )
 
 
 def lock_credit_note(credit_note_id: int) -> CreditNote:
-    _require_transaction()
+    require_atomic()
     return CreditNote.objects.select_for_update().get(pk=credit_note_id)

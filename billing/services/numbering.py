@@ -7,8 +7,10 @@ numbers of a year are 1, 2, 3, ... without duplicates or gaps, in the order the 
 commit. A database sequence would be faster and leave a gap at every rollback.
 """
 
+from stdnum.iso7064 import mod_97_10
+
 from billing.models import DocumentCounter
-from billing.services.locks import _require_transaction
+from core.db import require_atomic
 
 SERIES_PREFIX = {
     DocumentCounter.Series.INVOICE: "",
@@ -21,7 +23,7 @@ def document_number_next(*, series: str, year: int) -> str:
 
     Call it last in the issuing transaction: the counter stays locked until that commits.
     """
-    _require_transaction()
+    require_atomic()
     counters = DocumentCounter.objects.select_for_update().filter(series=series, year=year)
     counter = counters.first()
     if counter is None:
@@ -40,9 +42,9 @@ def payment_reference_for(number: str) -> str:
     """The ISO 11649 creditor reference ("RF" + two check digits + the number's digits).
 
     Banks carry it unchanged, so the payment matches its invoice: `2026-000123` becomes
-    `RF712026000123`. Check digits as for an IBAN: mod 97 of the reference followed by
-    "RF00" with letters as numbers (R=27, F=15), subtracted from 98.
+    `RF462026000123`. The check digits are ISO 7064 mod 97-10 over the reference followed by
+    "RF", as for an IBAN: stdnum's mod_97_10 computes them (stdnum.iso11649, built on it,
+    only validates a reference).
     """
     reference = "".join(ch for ch in number if ch.isdigit())
-    check = 98 - int(reference + "271500") % 97
-    return f"RF{check:02d}{reference}"
+    return f"RF{mod_97_10.calc_check_digits(reference + 'RF')}{reference}"

@@ -34,10 +34,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.camt import CamtError, Statement, camt053_parse
-from billing.models import Invoice
-from billing.models_payments import (
+from billing.models import (
     BankStatement,
     BankStatementLine,
+    Invoice,
     InvoiceReminder,
     Payment,
     PaymentAllocation,

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.validators import iban_normalise
 from members.models import Municipality
 from placements.bsn import bsn_lookup_hash
 from placements.imports.base import (
@@ -26,7 +27,7 @@ from placements.imports.base import (
 )
 from placements.models import Candidate
 from placements.services import candidate_create, candidate_update
-from placements.validators import bsn_normalise, iban_normalise
+from placements.validators import bsn_normalise
 
 FIELDS = [
     "first_name",

@@ -63,6 +63,19 @@ def test_the_payment_reference_is_a_valid_creditor_reference(framework):
         assert iso11649.is_valid(payment_reference_for(number))
 
 
+@pytest.mark.parametrize(
+    ("number", "reference"),
+    [
+        ("2026-000001", "RF422026000001"),
+        ("2026-000123", "RF462026000123"),
+        ("C2026-000012", "RF362026000012"),
+        ("5390-0754-7034", "RF18539007547034"),  # the example of ISO 11649
+    ],
+)
+def test_known_payment_references(number, reference):
+    assert payment_reference_for(number) == reference
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_number_is_taken_inside_a_transaction_only():
     with pytest.raises(RuntimeError):

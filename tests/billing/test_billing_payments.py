@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from billing.models_payments import BankStatement, BankStatementLine, InvoiceReminder, Payment
+from billing.models import BankStatement, BankStatementLine, InvoiceReminder, Payment
 from billing.selectors_payments import (
     PaymentStatus,
     invoice_list_overdue,

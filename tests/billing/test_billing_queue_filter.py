@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from billing.models_payments import BankStatementLine
+from billing.models import BankStatementLine
 from billing.services.payments import bank_statement_import
 from tests.billing.camt_builder import Credit, camt053
 from tests.billing.factories import issued_invoice

@@ -7,8 +7,16 @@ from collections import defaultdict
 
 from django.db.models import Sum
 
-from billing.models import CreditNote, DocumentCounter, Invoice, InvoiceLine, InvoiceRun
-from billing.models_payments import BankStatement, BankStatementLine, Payment
+from billing.models import (
+    BankStatement,
+    BankStatementLine,
+    CreditNote,
+    DocumentCounter,
+    Invoice,
+    InvoiceLine,
+    InvoiceRun,
+    Payment,
+)
 from billing.selectors_payments import PaymentStatus, invoices_with_payment_status
 from core.money import percentage_of
 from placements.models import TimeEntry

@@ -9,10 +9,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.validators import iban_normalise
 from members.selectors import framework_in_force
 from placements.bsn import bsn_decrypt
 from placements.models import Assignment, Candidate, Client, TimeEntry
-from placements.validators import bsn_normalise, iban_normalise
+from placements.validators import bsn_normalise
 
 HOURS_STATUSES = {Assignment.Status.APPROVED, Assignment.Status.ACTIVE, Assignment.Status.ENDED}
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from core.models import AuditEvent
+from core.validators import iban_normalise
 from placements.models import Candidate, Client
 from placements.services import (
     candidate_bsn_reveal,
@@ -17,7 +18,7 @@ from placements.services import (
     client_create,
     client_update,
 )
-from placements.validators import bsn_normalise, iban_normalise, kvk_normalise, vat_normalise
+from placements.validators import bsn_normalise, kvk_normalise, vat_normalise
 from tests.placements.factories import CandidateFactory, ClientFactory
 
 BSN = "111222333"

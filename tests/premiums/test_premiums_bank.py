@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from billing.camt import camt053_parse
-from billing.models_payments import BankStatementLine
+from billing.models import BankStatementLine
 from billing.services.payments import bank_statement_import
 from core.models import AuditEvent
 from premiums.models import PayoutRun

@@ -465,6 +465,3 @@ class CreditNoteLineEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id}: {self.time_entry_id}"
-
-
-from billing.models_payments import *  # noqa: E402, F403 - payments live in their own module

@@ -22,7 +22,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice
+from billing.models.documents import Invoice
 
 __all__ = [
     "BankStatement",
