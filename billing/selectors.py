@@ -5,13 +5,26 @@ invoice lines tagged with their own municipalities only (an invoice may carry ca
 several municipalities); the invoices and credit notes they may open are those with such a
 line, and what they show of them must come from `invoice_line_list_for_user`. Anyone else
 sees nothing. The `*_get_*` functions raise Http404 outside the scope.
+
+The revenue of the user's municipalities (`revenue_by_client_and_month`) is built only from
+those lines: an invoice that also carries another municipality's candidates contributes only
+the lines of the user's own. Amounts exclude VAT; months are those of the document dates
+(invoice date, credit note date), the dates that decide the half-year settlement.
 """
 
-from django.db.models import QuerySet
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
+
+ZERO = Decimal("0.00")
+MONTHS = range(1, 13)
 
 
 def _sees_all(user) -> bool:
@@ -83,3 +96,86 @@ def invoice_run_list_for_user(*, user) -> QuerySet[InvoiceRun]:
     if user.is_authenticated and is_back_office(user):
         return InvoiceRun.objects.all()
     return InvoiceRun.objects.none()
+
+
+# --- Revenue ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ClientRevenue:
+    client_id: int
+    name: str
+    invoiced: dict[int, Decimal] = field(default_factory=dict)
+    credited: dict[int, Decimal] = field(default_factory=dict)
+    hours: dict[int, Decimal] = field(default_factory=dict)
+
+    def net(self, month: int) -> Decimal:
+        return self.invoiced.get(month, ZERO) - self.credited.get(month, ZERO)
+
+    @property
+    def months(self) -> list[Decimal | None]:
+        return [self.net(m) if m in self.invoiced or m in self.credited else None for m in MONTHS]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((self.net(m) for m in MONTHS), ZERO)
+
+
+def revenue_by_client_and_month(*, user, year: int) -> list[ClientRevenue]:
+    """Net revenue (lines minus credit note lines, excluding VAT) per client and month."""
+    invoiced = (
+        invoice_line_list_for_user(user=user)
+        .filter(invoice__status=Invoice.Status.ISSUED, invoice__invoice_date__year=year)
+        .annotate(
+            client_id=F("invoice__client_id"),
+            client_name=F("invoice__client_name"),
+            month=ExtractMonth("invoice__invoice_date"),
+        )
+        .values("client_id", "client_name", "month")
+        .annotate(amount=Sum("amount"), hours=Sum("hours"))
+        .order_by()
+    )
+    credited = (
+        credit_note_line_list_for_user(user=user)
+        .filter(credit_note__status=CreditNote.Status.ISSUED, credit_note__credit_date__year=year)
+        .annotate(
+            client_id=F("credit_note__invoice__client_id"),
+            client_name=F("credit_note__invoice__client_name"),
+            month=ExtractMonth("credit_note__credit_date"),
+        )
+        .values("client_id", "client_name", "month")
+        .annotate(amount=Sum("amount"), hours=Sum("hours"))
+        .order_by()
+    )
+    clients: dict[int, ClientRevenue] = {}
+    for row in invoiced:
+        client = clients.setdefault(
+            row["client_id"], ClientRevenue(row["client_id"], row["client_name"])
+        )
+        client.invoiced[row["month"]] = row["amount"]
+        client.hours[row["month"]] = row["hours"]
+    for row in credited:
+        client = clients.setdefault(
+            row["client_id"], ClientRevenue(row["client_id"], row["client_name"])
+        )
+        client.credited[row["month"]] = row["amount"]
+        client.hours[row["month"]] = client.hours.get(row["month"], ZERO) - row["hours"]
+    return sorted(clients.values(), key=lambda c: (c.name.lower(), c.client_id))
+
+
+def revenue_years_for_user(*, user, today: datetime.date) -> list[int]:
+    """The years with issued invoice lines the user may see, and this year; latest first."""
+    years = set(
+        invoice_line_list_for_user(user=user)
+        .filter(invoice__status=Invoice.Status.ISSUED)
+        .annotate(year=ExtractYear("invoice__invoice_date"))
+        .values_list("year", flat=True)
+        .distinct()
+    )
+    years.add(today.year)
+    return sorted(years, reverse=True)
+
+
+def revenue_month_totals(rows: list[ClientRevenue]) -> list[Decimal]:
+    """The net revenue of every client together, per month (January first)."""
+    return [sum((client.net(m) for client in rows), ZERO) for m in MONTHS]

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Lower, TruncMonth
 from django.shortcuts import redirect, render
@@ -25,7 +24,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.roles import is_coordinator
 from core.decorators import role_required
-from core.exports import FORMATS, Column, export_response
+from core.exports import Column
+from core.lists import Export, list_response
 from placements.forms import (
     ApproveForm,
     AssignmentFilterForm,
@@ -55,19 +55,6 @@ HOURS_PAGE_SIZE = 100
 ZERO = Decimal("0.00")
 
 coordinator_required = role_required(is_coordinator)
-
-
-def _export_format(request) -> str | None:
-    export_format = request.GET.get("format")
-    return export_format if export_format in FORMATS else None
-
-
-def _query_without(request, *names: str) -> str:
-    """The current query string without the named parameters (for pagination and exports)."""
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _status_sums(prefix: str = "") -> dict:
@@ -140,26 +127,15 @@ def _candidates_filtered(request, form: CandidateFilterForm) -> QuerySet[Candida
 @coordinator_required
 def candidate_list(request):
     form = CandidateFilterForm(request.GET, user=request.user)
-    candidates = _candidates_filtered(request, form)
-    export_format = _export_format(request)
-    if export_format:
-        return export_response(
-            export_format=export_format,
-            filename=f"kandidaten-{_today_stamp()}",
-            title="Kandidaten",
-            columns=CANDIDATE_COLUMNS,
-            objects=candidates.iterator(chunk_size=2000),
-        )
-    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
-        "placements/candidate_list.html",
-        {
-            "form": form,
-            "page": page,
-            "filtered": any(request.GET.get(name) for name in form.fields),
-            "query": _query_without(request, "page", "format"),
-        },
+        template="placements/candidate_list.html",
+        objects=_candidates_filtered(request, form),
+        page_size=PAGE_SIZE,
+        form=form,
+        export=Export(
+            columns=CANDIDATE_COLUMNS, filename=f"kandidaten-{_today_stamp()}", title="Kandidaten"
+        ),
     )
 
 
@@ -252,28 +228,19 @@ def _assignments_filtered(request, form: AssignmentFilterForm) -> QuerySet[Assig
 @coordinator_required
 def assignment_list(request):
     form = AssignmentFilterForm(request.GET, user=request.user)
-    assignments = _assignments_filtered(request, form)
-    export_format = _export_format(request)
-    if export_format:
-        return export_response(
-            export_format=export_format,
-            filename=f"opdrachten-{_today_stamp()}",
-            title="Opdrachten",
-            columns=ASSIGNMENT_COLUMNS,
-            objects=assignments.iterator(chunk_size=2000),
-        )
-    page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
-        "placements/assignment_list.html",
-        {
-            "form": form,
-            "page": page,
-            "filtered": any(request.GET.get(name) for name in form.fields),
-            "query": _query_without(request, "page", "format"),
+        template="placements/assignment_list.html",
+        objects=_assignments_filtered(request, form),
+        page_size=PAGE_SIZE,
+        form=form,
+        export=Export(
+            columns=ASSIGNMENT_COLUMNS, filename=f"opdrachten-{_today_stamp()}", title="Opdrachten"
+        ),
+        extra_context=lambda page: {
             "requested_count": assignment_list_for_user(user=request.user)
             .filter(status=Assignment.Status.REQUESTED)
-            .count(),
+            .count()
         },
     )
 
@@ -445,39 +412,33 @@ def hours_month(request):
             "assignment_id",
         )
     )
-    export_format = _export_format(request)
-    if export_format:
-        label = f"{month:%m-%Y}" if month else ""
+    label = f"{month:%m-%Y}" if month else ""
 
-        def labelled(rows):
-            for row in rows:
-                row["month_label"] = label
-                yield row
+    def labelled(rows):
+        for row in rows:
+            row["month_label"] = label
+            yield row
 
-        return export_response(
-            export_format=export_format,
+    return list_response(
+        request,
+        template="placements/hours_month.html",
+        objects=rows,
+        page_size=HOURS_PAGE_SIZE,
+        export=Export(
+            columns=HOURS_COLUMNS,
             filename=f"uren-{month:%Y-%m}" if month else "uren",
             title="Uren per maand",
-            columns=HOURS_COLUMNS,
-            objects=labelled(rows.iterator(chunk_size=2000)),
-        )
-    page = Paginator(rows, HOURS_PAGE_SIZE).get_page(request.GET.get("page"))
-    totals = entries.aggregate(
-        **_status_sums(), candidates=Count("assignment__candidate", distinct=True)
-    )
-    return render(
-        request,
-        "placements/hours_month.html",
-        {
+            rows=labelled,
+        ),
+        extra_context=lambda page: {
             "form": form,
             "month": month,
             "month_value": f"{month:%Y-%m}" if month else "",
             "month_label": formats.date_format(month, "YEAR_MONTH_FORMAT") if month else "",
             "previous_month": f"{_shift_month(month, -1):%Y-%m}" if month else "",
             "next_month": f"{_shift_month(month, 1):%Y-%m}" if month else "",
-            "page": page,
-            "totals": totals,
-            "query": _query_without(request, "page", "format"),
-            "query_without_month": _query_without(request, "page", "format", "month"),
+            "totals": entries.aggregate(
+                **_status_sums(), candidates=Count("assignment__candidate", distinct=True)
+            ),
         },
     )

@@ -5,13 +5,12 @@ lists every one of them, NVSI-wide, with the thresholds it crosses and its extra
 """
 
 from django import forms
-from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
-from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office, is_treasurer
 from core.decorators import role_required
+from core.lists import list_response
 from members.forms import MunicipalityFilterField
 from members.selectors import municipality_list_for_user
 from placements.models import Assignment
@@ -67,21 +66,16 @@ def flagged_overview(request):
         default=Value(1),
         output_field=IntegerField(),
     )
-    assignments = assignments.order_by(
-        awaiting_order, "-start_date", "candidate__municipality__name", "pk"
-    )
-    page = Paginator(assignments, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
+    return list_response(
         request,
-        "placements/flagged.html",
-        {
-            "form": form,
-            "page": page,
+        template="placements/flagged.html",
+        objects=assignments.order_by(
+            awaiting_order, "-start_date", "candidate__municipality__name", "pk"
+        ),
+        page_size=PAGE_SIZE,
+        form=form,
+        extra_context=lambda page: {
             "all_count": all_count,
-            "filtered": form.is_bound and any(form.data.get(name) for name in form.fields),
             "awaiting_count": assignment_list_flagged(user=request.user).filter(AWAITING).count(),
-            "query": query.urlencode(),
         },
     )

@@ -10,7 +10,6 @@ database aggregate over the ledger. Every page works without JavaScript.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from core.decorators import role_required
 from core.exports import Column, export_response
+from core.lists import list_response, page_of
 from placements.models import Candidate
 from premiums.forms import (
     PayoutRunApproveForm,
@@ -49,13 +49,6 @@ PAGE_SIZE = 50
 LINES_PAGE_SIZE = 100
 
 readers_required = role_required(is_coordinator, is_treasurer, is_back_office)
-
-
-def _query_without(request, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
 
 
 def _search(qs: QuerySet[Candidate], text: str) -> QuerySet[Candidate]:
@@ -92,44 +85,45 @@ def premium_overview(request):
         candidates = Candidate.objects.none()
     export_form.initial["year"] = str(year)
     candidates = candidates.order_by(Lower("last_name"), Lower("first_name"), "pk")
-    page = Paginator(candidates, PAGE_SIZE).get_page(request.GET.get("page"))
-    figures = premium_figures_by_candidate(
-        user=request.user, year=year, candidate_ids=[c.pk for c in page.object_list]
-    )
-    caps: dict[int, object] = {}
-    rows = []
-    for candidate in page.object_list:  # one page of candidates; the sums come from the database
-        if candidate.municipality_id not in caps:
-            caps[candidate.municipality_id] = annual_cap_for_year(
-                municipality=candidate.municipality, year=year, today=today
-            )
-        rows.append(
-            candidate_premium_year(
-                candidate=candidate,
-                year=year,
-                figures=figures.get(candidate.pk),
-                cap=caps[candidate.municipality_id],
-                today=today,
-            )
+
+    def page_context(page) -> dict:
+        figures = premium_figures_by_candidate(
+            user=request.user, year=year, candidate_ids=[c.pk for c in page.object_list]
         )
-    totals = premium_year_totals(user=request.user, year=year, candidates=candidates)
-    municipalities = form.fields["municipality"].queryset
-    return render(
-        request,
-        "premiums/overview.html",
-        {
-            "form": form,
+        caps: dict[int, object] = {}
+        rows = []
+        for candidate in page.object_list:  # one page; the sums come from the database
+            if candidate.municipality_id not in caps:
+                caps[candidate.municipality_id] = annual_cap_for_year(
+                    municipality=candidate.municipality, year=year, today=today
+                )
+            rows.append(
+                candidate_premium_year(
+                    candidate=candidate,
+                    year=year,
+                    figures=figures.get(candidate.pk),
+                    cap=caps[candidate.municipality_id],
+                    today=today,
+                )
+            )
+        return {
             "export_form": export_form,
             "year": year,
             "is_current_year": year == today.year,
             "cap": annual_cap_for_year(municipality=None, year=year, today=today),
-            "page": page,
             "rows": rows,
-            "totals": totals,
-            "show_municipality": municipalities[:2].count() > 1,
-            "filtered": any(request.GET.get(name) for name in ("municipality", "q")),
-            "query": _query_without(request, "page"),
-        },
+            "totals": premium_year_totals(user=request.user, year=year, candidates=candidates),
+            "show_municipality": form.fields["municipality"].queryset[:2].count() > 1,
+        }
+
+    return list_response(
+        request,
+        template="premiums/overview.html",
+        objects=candidates,
+        page_size=PAGE_SIZE,
+        form=form,
+        filters=("municipality", "q"),
+        extra_context=page_context,
     )
 
 
@@ -193,18 +187,16 @@ def payout_run_list(request):
             runs = runs.filter(municipality=form.cleaned_data["municipality"])
     else:
         runs = runs.none()
-    page = Paginator(runs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    return list_response(
         request,
-        "premiums/run_list.html",
-        {
-            "form": form,
-            "page": page,
-            "filtered": any(request.GET.get(name) for name in form.fields),
-            "query": _query_without(request, "page"),
+        template="premiums/run_list.html",
+        objects=runs,
+        page_size=PAGE_SIZE,
+        form=form,
+        extra_context=lambda page: {
             "awaiting_count": payout_run_list_awaiting_first(user=request.user)
             .filter(status=PayoutRun.Status.PREPARED)
-            .count(),
+            .count()
         },
     )
 
@@ -214,10 +206,9 @@ def _run_page(request, run: PayoutRun, *, approve_form=None, status: int = 200):
     coordinates = user_coordinates(user=user, municipality=run.municipality)
     is_preparer = user.pk == run.prepared_by_id
     lines = run.lines.select_related("candidate").order_by(Lower("candidate_name"), "pk")
-    page = Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "run": run,
-        "page": page,
+        "page": page_of(request, lines, LINES_PAGE_SIZE),
         "exclusions": run.exclusions.order_by(Lower("candidate_name"), "pk"),
         "is_prepared": run.status == PayoutRun.Status.PREPARED,
         "coordinates": coordinates,
@@ -232,7 +223,6 @@ def _run_page(request, run: PayoutRun, *, approve_form=None, status: int = 200):
         and (coordinates or is_back_office(user)),
         "approve_form": approve_form or PayoutRunApproveForm(),
         "max_payouts": PAYOUTS_PER_YEAR_MAX,
-        "query": _query_without(request, "page"),
     }
     return render(request, "premiums/run_detail.html", context, status=status)
 

@@ -8,13 +8,24 @@ The drill-down of a settlement is the documents it was computed from: the invoic
 credit note lines of issued documents tagged with its municipality and dated in its
 half-year, with exactly the filters of `settlements.figures.settlement_figures`. They are
 reached only through a settlement the user may see.
+
+The dashboard's months (`dashboard_months`) read the stored month lines of settled
+half-years and compute a started half-year without a settlement live, for municipalities
+already scoped to the user.
 """
 
-from django.db.models import Case, IntegerField, Max, Q, QuerySet, Sum, Value, When
+import dataclasses
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
+from settlements.figures import settlement_figures
 from settlements.models import (
     Period,
     Settlement,
@@ -23,6 +34,9 @@ from settlements.models import (
     SettlementStatement,
 )
 from settlements.runs import settlement_run_municipalities
+from settlements.services import settlement_amounts, settlement_terms
+
+ZERO = Decimal("0.00")
 
 
 def _sees_all(user) -> bool:
@@ -40,6 +54,13 @@ def settlement_list_for_user(*, user) -> QuerySet[Settlement]:
 
 def settlement_get_for_user(*, user, pk: int) -> Settlement:
     return get_object_or_404(settlement_list_for_user(user=user), pk=pk)
+
+
+def settlement_years(*, today: datetime.date) -> list[int]:
+    """The years to choose from, latest first: every year with a settlement, and this one."""
+    years = set(Settlement.objects.values_list("year", flat=True).distinct())
+    years.add(today.year)
+    return sorted(years, reverse=True)
 
 
 def settlement_run_list_for_user(*, user) -> QuerySet[SettlementRun]:
@@ -69,6 +90,18 @@ def settlement_lines_for(settlement: Settlement, *, kind: str) -> QuerySet[Settl
     return lines.order_by("client_name", "client_id")
 
 
+def settlement_breakdown(settlement: Settlement, *, kind: str) -> tuple[list[SettlementLine], dict]:
+    """The stored breakdown of a settlement already in scope, with its hours, G and P
+    totals."""
+    lines = settlement_lines_for(settlement, kind=kind)
+    totals = lines.aggregate(
+        hours=Coalesce(Sum("hours"), ZERO),
+        gross=Coalesce(Sum("gross"), ZERO),
+        premiums=Coalesce(Sum("premiums"), ZERO),
+    )
+    return list(lines), totals
+
+
 def settlement_invoice_lines(settlement: Settlement) -> QuerySet[InvoiceLine]:
     """The invoice lines the settlement counted: issued, dated in its half-year, tagged with
     its municipality (the filters of settlements.figures)."""
@@ -96,6 +129,28 @@ def settlement_credit_lines(settlement: Settlement) -> QuerySet[CreditNoteLine]:
         )
         .select_related("credit_note__invoice")
         .order_by("credit_note__credit_date", "credit_note__number", "candidate_name", "pk")
+    )
+
+
+def settlement_documents(settlement: Settlement) -> dict:
+    """The documents as they are now, to reconcile with the stored G: the count and amount
+    of the invoice lines and credit note lines, and invoiced minus credited."""
+    invoiced = settlement_invoice_lines(settlement).aggregate(
+        count=Count("pk"), amount=Coalesce(Sum("amount"), ZERO)
+    )
+    credited = settlement_credit_lines(settlement).aggregate(
+        count=Count("pk"), amount=Coalesce(Sum("amount"), ZERO)
+    )
+    net = invoiced["amount"] - credited["amount"]
+    return {"invoiced": invoiced, "credited": credited, "net": net}
+
+
+def document_line_totals(lines: QuerySet) -> dict:
+    """The count, hours and amount of invoice lines or credit note lines."""
+    return lines.aggregate(
+        count=Count("pk"),
+        hours=Coalesce(Sum("hours"), ZERO),
+        amount=Coalesce(Sum("amount"), ZERO),
     )
 
 
@@ -163,3 +218,121 @@ def members_without_settlement(*, user, periods: list[Period]) -> list[tuple[Per
         if municipalities:
             missing.append((period, municipalities))
     return missing
+
+
+# --- The dashboard ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass
+class MonthRow:
+    month: datetime.date
+    hours: Decimal = ZERO
+    gross: Decimal = ZERO
+    premiums: Decimal = ZERO
+    fee: Decimal = ZERO
+    contribution: Decimal = ZERO
+    result: Decimal | None = ZERO
+    sources: set = dataclasses.field(default_factory=set)
+    future: bool = False
+
+    @property
+    def final(self) -> bool:
+        return self.sources == {Settlement.Status.APPROVED}
+
+    def add(self, *, hours, gross, premiums, terms) -> None:
+        self.hours += hours
+        self.gross += gross
+        self.premiums += premiums
+        if terms is None or self.result is None:
+            self.result = None
+            return
+        # The settlement's own formula, applied to the month: an estimate per month.
+        amounts = settlement_amounts(gross=gross, premiums=premiums, terms=terms)
+        self.fee += amounts["fee"]
+        self.contribution += amounts["contribution_municipality"]
+        self.result += amounts["result"]
+
+
+def _terms_of(settlement_values: dict) -> dict:
+    return {
+        "fee_percentage": settlement_values["settlement__fee_percentage"],
+        "contribution_municipality_percentage": settlement_values[
+            "settlement__contribution_municipality_percentage"
+        ],
+        "contribution_operator_percentage": settlement_values[
+            "settlement__contribution_operator_percentage"
+        ],
+    }
+
+
+def dashboard_months(*, municipalities, year: int, today: datetime.date) -> dict:
+    """Hours, G, P and the result by month of the document date for `municipalities` (already
+    scoped). A half-year with a settlement reads its stored month lines (the figures that are
+    settled); a started half-year without one is computed live with the same aggregates
+    (settlements.figures) and the percentages in force at its end. The result of a month is
+    G − P − F − Cm of that month, each rounded per month: an estimate that may differ by
+    cents from the settlement's own result, which is rounded once on the half-year."""
+    rows = {m: MonthRow(m) for p in (Period(year, 1), Period(year, 2)) for m in p.months()}
+    for month, row in rows.items():
+        row.future = month > today
+    ids = [m.pk for m in municipalities]
+    lines = SettlementLine.objects.filter(
+        kind=SettlementLine.Kind.MONTH, settlement__municipality_id__in=ids, settlement__year=year
+    ).values(
+        "month",
+        "hours",
+        "gross",
+        "premiums",
+        "settlement__municipality_id",
+        "settlement__half",
+        "settlement__status",
+        "settlement__fee_percentage",
+        "settlement__contribution_municipality_percentage",
+        "settlement__contribution_operator_percentage",
+    )
+    for line in lines:
+        row = rows[line["month"]]
+        row.add(
+            hours=line["hours"],
+            gross=line["gross"],
+            premiums=line["premiums"],
+            terms=_terms_of(line),
+        )
+    settled = set()
+    # Every month of a settled half-year carries its settlement's status, lines or not.
+    for municipality_id, half, status in Settlement.objects.filter(
+        municipality_id__in=ids, year=year
+    ).values_list("municipality_id", "half", "status"):
+        settled.add((municipality_id, half))
+        for month in Period(year, half).months():
+            rows[month].sources.add(status)
+    for municipality in municipalities:
+        for period in (Period(year, 1), Period(year, 2)):
+            if (municipality.pk, period.half) in settled or period.start > today:
+                continue
+            figures = settlement_figures(municipality_id=municipality.pk, period=period)
+            try:
+                terms = settlement_terms(municipality=municipality, period=period)
+            except ValidationError:
+                terms = None
+            for month in period.months():
+                if month <= today:
+                    rows[month].sources.add("live")
+            for month, part in figures.by_month.items():
+                rows[month].add(
+                    hours=part.hours, gross=part.gross, premiums=part.premiums, terms=terms
+                )
+    ordered = [rows[m] for m in sorted(rows)]
+    shown = [row for row in ordered if not row.future or row.sources]
+    results = [row.result for row in shown]
+    return {
+        "rows": ordered,
+        "totals": {
+            "hours": sum((row.hours for row in shown), ZERO),
+            "gross": sum((row.gross for row in shown), ZERO),
+            "premiums": sum((row.premiums for row in shown), ZERO),
+            "result": None if None in results else sum(results, ZERO),
+        },
+        "has_data": any(row.sources for row in ordered),
+        "provisional": any(row.sources and not row.final for row in ordered),
+    }

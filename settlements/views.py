@@ -16,26 +16,22 @@ only swaps the results of the list filter in place.
 """
 
 import dataclasses
-import datetime
-import math
 from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Count, Sum
-from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
+from core.charts import bar_chart
 from core.decorators import role_required
-from core.exports import FORMATS, Column, export_response
+from core.exports import Column
+from core.lists import Export, list_response
 from placements.forms import add_service_error
-from settlements.figures import settlement_figures
 from settlements.forms import (
     ApproveForm,
     ContributionFilterForm,
@@ -48,48 +44,28 @@ from settlements.selectors import (
     contribution_rows,
     contribution_settlements,
     contribution_totals,
+    dashboard_months,
+    document_line_totals,
     members_without_settlement,
+    settlement_breakdown,
     settlement_credit_lines,
+    settlement_documents,
     settlement_get_for_user,
     settlement_invoice_lines,
-    settlement_lines_for,
     settlement_list_for_user,
     settlement_queue_order,
     settlement_run_list_for_user,
     settlement_statement_for,
+    settlement_years,
 )
-from settlements.services import (
-    settlement_amounts,
-    settlement_approve,
-    settlement_reject,
-    settlement_terms,
-)
+from settlements.services import settlement_approve, settlement_reject
 
 PAGE_SIZE = 50
 LINES_PAGE_SIZE = 100
-ZERO = Decimal("0.00")
 
 settlement_roles_required = role_required(is_coordinator, is_treasurer, is_back_office)
 treasurer_required = role_required(is_treasurer)
 overview_roles_required = role_required(is_treasurer, is_back_office)
-
-
-def _export_format(request) -> str | None:
-    export_format = request.GET.get("format")
-    return export_format if export_format in FORMATS else None
-
-
-def _query_without(request, *names: str) -> str:
-    query = request.GET.copy()
-    for name in names:
-        query.pop(name, None)
-    return query.urlencode()
-
-
-def _settlement_years() -> list[int]:
-    years = set(Settlement.objects.values_list("year", flat=True).distinct())
-    years.add(timezone.localdate().year)
-    return sorted(years, reverse=True)
 
 
 # --- The list (the treasurer's queue) -------------------------------------------------------
@@ -129,31 +105,21 @@ def settlement_list(request):
             settlements = settlements.filter(municipality=data["municipality"])
     else:
         settlements = settlements.none()
-    settlements = settlement_queue_order(settlements).select_related("statement")
-    export_format = _export_format(request)
-    if export_format:
-        return export_response(
-            export_format=export_format,
+    return list_response(
+        request,
+        template="settlements/settlement_list.html",
+        objects=settlement_queue_order(settlements).select_related("statement"),
+        page_size=PAGE_SIZE,
+        form=form,
+        export=Export(
+            columns=SETTLEMENT_COLUMNS,
             filename=f"afrekeningen-{timezone.localdate().isoformat()}",
             title="Afrekeningen",
-            columns=SETTLEMENT_COLUMNS,
-            objects=settlements.iterator(chunk_size=2000),
-        )
-    page = Paginator(settlements, PAGE_SIZE).get_page(request.GET.get("page"))
-    waiting = (
-        settlement_list_for_user(user=request.user)
-        .filter(status=Settlement.Status.SUBMITTED)
-        .count()
-    )
-    return render(
-        request,
-        "settlements/settlement_list.html",
-        {
-            "form": form,
-            "page": page,
-            "filtered": any(request.GET.get(name) for name in form.fields),
-            "query": _query_without(request, "page", "format"),
-            "waiting_count": waiting,
+        ),
+        extra_context=lambda page: {
+            "waiting_count": settlement_list_for_user(user=request.user)
+            .filter(status=Settlement.Status.SUBMITTED)
+            .count(),
             "runs": settlement_run_list_for_user(user=request.user)[:3],
         },
     )
@@ -235,36 +201,14 @@ def _figures(settlement: Settlement) -> list[Figure]:
     ]
 
 
-def _breakdown(settlement: Settlement, kind: str) -> tuple[list[SettlementLine], dict]:
-    lines = settlement_lines_for(settlement, kind=kind)
-    totals = lines.aggregate(
-        hours=Coalesce(Sum("hours"), ZERO),
-        gross=Coalesce(Sum("gross"), ZERO),
-        premiums=Coalesce(Sum("premiums"), ZERO),
-    )
-    return list(lines), totals
-
-
-def _documents(settlement: Settlement) -> dict:
-    """The documents as they are now, to reconcile with the stored G."""
-    invoiced = settlement_invoice_lines(settlement).aggregate(
-        count=Count("pk"), amount=Coalesce(Sum("amount"), ZERO)
-    )
-    credited = settlement_credit_lines(settlement).aggregate(
-        count=Count("pk"), amount=Coalesce(Sum("amount"), ZERO)
-    )
-    net = invoiced["amount"] - credited["amount"]
-    return {"invoiced": invoiced, "credited": credited, "net": net}
-
-
 def _settlement_page(request, settlement: Settlement, *, status: int = 200, **forms):
     user = request.user
     own_submission = settlement.submitted_by_id is not None and settlement.submitted_by_id == (
         user.pk
     )
     decidable = settlement.status == Settlement.Status.SUBMITTED
-    months, month_totals = _breakdown(settlement, SettlementLine.Kind.MONTH)
-    clients, client_totals = _breakdown(settlement, SettlementLine.Kind.CLIENT)
+    months, month_totals = settlement_breakdown(settlement, kind=SettlementLine.Kind.MONTH)
+    clients, client_totals = settlement_breakdown(settlement, kind=SettlementLine.Kind.CLIENT)
     context = {
         "settlement": settlement,
         "figures": _figures(settlement),
@@ -277,7 +221,7 @@ def _settlement_page(request, settlement: Settlement, *, status: int = 200, **fo
         "month_totals": month_totals,
         "clients": clients,
         "client_totals": client_totals,
-        "documents": _documents(settlement),
+        "documents": settlement_documents(settlement),
         "statement": settlement_statement_for(settlement),
         "is_treasurer_here": is_treasurer(user),
         "own_submission": own_submission,
@@ -395,30 +339,17 @@ def _document_lines(request, pk: int, *, kind: str):
         lines, columns, name = settlement_invoice_lines(settlement), INVOICE_LINE_COLUMNS, "factuur"
     else:
         lines, columns, name = settlement_credit_lines(settlement), CREDIT_LINE_COLUMNS, "credit"
-    export_format = _export_format(request)
-    if export_format:
-        stem = f"{name}regels-{settlement.municipality.cbs_code}-{settlement.period}"
-        return export_response(
-            export_format=export_format,
-            filename=stem,
-            title=stem,
-            columns=columns,
-            objects=lines.iterator(chunk_size=2000),
-        )
-    totals = lines.aggregate(
-        count=Count("pk"),
-        hours=Coalesce(Sum("hours"), ZERO),
-        amount=Coalesce(Sum("amount"), ZERO),
-    )
-    return render(
+    stem = f"{name}regels-{settlement.municipality.cbs_code}-{settlement.period}"
+    return list_response(
         request,
-        "settlements/document_lines.html",
-        {
+        template="settlements/document_lines.html",
+        objects=lines,
+        page_size=LINES_PAGE_SIZE,
+        export=Export(columns=columns, filename=stem, title=stem),
+        extra_context=lambda page: {
             "settlement": settlement,
             "kind": kind,
-            "page": Paginator(lines, LINES_PAGE_SIZE).get_page(request.GET.get("page")),
-            "totals": totals,
-            "query": _query_without(request, "page", "format"),
+            "totals": document_line_totals(lines),
         },
     )
 
@@ -467,240 +398,40 @@ def contribution_overview(request):
     label = str(year) if year else str(periods[0])
     settlements = contribution_settlements(user=request.user, periods=periods)
     rows = contribution_rows(settlements)
-    export_format = _export_format(request)
-    if export_format:
-        return export_response(
-            export_format=export_format,
-            filename=f"contributie-{label}",
-            title=f"Contributie {label}",
-            columns=CONTRIBUTION_COLUMNS,
-            objects=_with_status_labels(rows.iterator(chunk_size=2000)),
-        )
-    rows = list(_with_status_labels(rows))
-    totals = contribution_totals(settlements)
-    years = _settlement_years()
-    return render(
-        request,
-        "settlements/contribution.html",
-        {
+
+    def page_context(page) -> dict:
+        years = settlement_years(today=timezone.localdate())
+        return {
             "form": form,
             "label": label,
             "year": year,
             "period": None if year else periods[0],
             "periods": periods,
-            "rows": rows,
-            "totals": totals,
+            "rows": list(_with_status_labels(rows)),
+            "totals": contribution_totals(settlements),
             "provisional_count": settlements.exclude(status=Settlement.Status.APPROVED).count(),
             "missing": members_without_settlement(user=request.user, periods=periods),
             "years": years,
             "period_options": [str(Period(y, h)) for y in years for h in (2, 1)],
-            "query": f"year={year}" if year else f"period={periods[0]}",
-        },
+            # The download is the half-year or year shown (an invalid choice falls back).
+            "export_query": QueryDict(f"year={year}" if year else f"period={periods[0]}"),
+        }
+
+    return list_response(
+        request,
+        template="settlements/contribution.html",
+        objects=rows,
+        export=Export(
+            columns=CONTRIBUTION_COLUMNS,
+            filename=f"contributie-{label}",
+            title=f"Contributie {label}",
+            rows=_with_status_labels,
+        ),
+        extra_context=page_context,
     )
 
 
 # --- The dashboard ---------------------------------------------------------------------------
-
-
-@dataclasses.dataclass
-class MonthRow:
-    month: datetime.date
-    hours: Decimal = ZERO
-    gross: Decimal = ZERO
-    premiums: Decimal = ZERO
-    fee: Decimal = ZERO
-    contribution: Decimal = ZERO
-    result: Decimal | None = ZERO
-    sources: set = dataclasses.field(default_factory=set)
-    future: bool = False
-
-    @property
-    def final(self) -> bool:
-        return self.sources == {Settlement.Status.APPROVED}
-
-    def add(self, *, hours, gross, premiums, terms) -> None:
-        self.hours += hours
-        self.gross += gross
-        self.premiums += premiums
-        if terms is None or self.result is None:
-            self.result = None
-            return
-        # The settlement's own formula, applied to the month: an estimate per month.
-        amounts = settlement_amounts(gross=gross, premiums=premiums, terms=terms)
-        self.fee += amounts["fee"]
-        self.contribution += amounts["contribution_municipality"]
-        self.result += amounts["result"]
-
-
-def _terms_of(settlement_values: dict) -> dict:
-    return {
-        "fee_percentage": settlement_values["settlement__fee_percentage"],
-        "contribution_municipality_percentage": settlement_values[
-            "settlement__contribution_municipality_percentage"
-        ],
-        "contribution_operator_percentage": settlement_values[
-            "settlement__contribution_operator_percentage"
-        ],
-    }
-
-
-def dashboard_months(*, municipalities, year: int, today: datetime.date) -> dict:
-    """Hours, G, P and the result by month of the document date for `municipalities` (already
-    scoped). A half-year with a settlement reads its stored month lines (the figures that are
-    settled); a started half-year without one is computed live with the same aggregates
-    (settlements.figures) and the percentages in force at its end. The result of a month is
-    G − P − F − Cm of that month, each rounded per month: an estimate that may differ by
-    cents from the settlement's own result, which is rounded once on the half-year."""
-    rows = {m: MonthRow(m) for p in (Period(year, 1), Period(year, 2)) for m in p.months()}
-    for month, row in rows.items():
-        row.future = month > today
-    ids = [m.pk for m in municipalities]
-    lines = SettlementLine.objects.filter(
-        kind=SettlementLine.Kind.MONTH, settlement__municipality_id__in=ids, settlement__year=year
-    ).values(
-        "month",
-        "hours",
-        "gross",
-        "premiums",
-        "settlement__municipality_id",
-        "settlement__half",
-        "settlement__status",
-        "settlement__fee_percentage",
-        "settlement__contribution_municipality_percentage",
-        "settlement__contribution_operator_percentage",
-    )
-    for line in lines:
-        row = rows[line["month"]]
-        row.add(
-            hours=line["hours"],
-            gross=line["gross"],
-            premiums=line["premiums"],
-            terms=_terms_of(line),
-        )
-    settled = set()
-    # Every month of a settled half-year carries its settlement's status, lines or not.
-    for municipality_id, half, status in Settlement.objects.filter(
-        municipality_id__in=ids, year=year
-    ).values_list("municipality_id", "half", "status"):
-        settled.add((municipality_id, half))
-        for month in Period(year, half).months():
-            rows[month].sources.add(status)
-    for municipality in municipalities:
-        for period in (Period(year, 1), Period(year, 2)):
-            if (municipality.pk, period.half) in settled or period.start > today:
-                continue
-            figures = settlement_figures(municipality_id=municipality.pk, period=period)
-            try:
-                terms = settlement_terms(municipality=municipality, period=period)
-            except ValidationError:
-                terms = None
-            for month in period.months():
-                if month <= today:
-                    rows[month].sources.add("live")
-            for month, part in figures.by_month.items():
-                rows[month].add(
-                    hours=part.hours, gross=part.gross, premiums=part.premiums, terms=terms
-                )
-    ordered = [rows[m] for m in sorted(rows)]
-    shown = [row for row in ordered if not row.future or row.sources]
-    results = [row.result for row in shown]
-    return {
-        "rows": ordered,
-        "totals": {
-            "hours": sum((row.hours for row in shown), ZERO),
-            "gross": sum((row.gross for row in shown), ZERO),
-            "premiums": sum((row.premiums for row in shown), ZERO),
-            "result": None if None in results else sum(results, ZERO),
-        },
-        "has_data": any(row.sources for row in ordered),
-        "provisional": any(row.sources and not row.final for row in ordered),
-    }
-
-
-def _nice_step(span: float, ticks: int = 5) -> float:
-    raw = span / ticks if span > 0 else 1
-    magnitude = 10 ** math.floor(math.log10(raw))
-    for factor in (1, 2, 2.5, 5, 10):
-        if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10 * magnitude
-
-
-CHART = {"width": 760, "height": 280, "left": 84, "right": 12, "top": 12, "bottom": 36}
-
-
-def bar_chart(*, months: list[MonthRow], series: list[tuple[str, str, str]]) -> dict:
-    """Geometry of a grouped bar chart for inline SVG: one group per month, one bar per
-    series (attribute, label, css class); a negative value is a bar below the zero line.
-    Numbers for display only: the figures themselves stay Decimals in the table."""
-    values = [0.0] + [
-        float(getattr(row, attr))
-        for row in months
-        for attr, _label, _css in series
-        if getattr(row, attr) is not None and not row.future
-    ]
-    high, low = max(values), min(values)
-    step = _nice_step(high - low)
-    top = math.ceil(high / step) * step if high > 0 else 0
-    bottom = math.floor(low / step) * step if low < 0 else 0
-    if top == bottom:
-        top = step
-    plot_w = CHART["width"] - CHART["left"] - CHART["right"]
-    plot_h = CHART["height"] - CHART["top"] - CHART["bottom"]
-
-    def y_of(value: float) -> float:
-        return CHART["top"] + (top - value) / (top - bottom) * plot_h
-
-    group_w = plot_w / max(len(months), 1)
-    bar_w = group_w * 0.8 / len(series)
-    bars, labels = [], []
-    for index, row in enumerate(months):
-        x0 = CHART["left"] + index * group_w + group_w * 0.1
-        month_name = formats.date_format(row.month, "YEAR_MONTH_FORMAT")
-        labels.append(
-            {
-                "x": round(CHART["left"] + (index + 0.5) * group_w, 1),
-                "text": formats.date_format(row.month, "M").capitalize(),
-            }
-        )
-        for position, (attr, label, css) in enumerate(series):
-            value = getattr(row, attr)
-            if value is None or row.future:
-                continue
-            y_value, y_zero = y_of(float(value)), y_of(0.0)
-            bars.append(
-                {
-                    "x": round(x0 + position * bar_w, 1),
-                    "y": round(min(y_value, y_zero), 1),
-                    "width": round(bar_w - 1, 1),
-                    "height": round(max(abs(y_zero - y_value), 0.5), 1),
-                    "css": css,
-                    "title": f"{month_name}: {label} "
-                    + formats.number_format(value, 2, use_l10n=True, force_grouping=True),
-                }
-            )
-    grid = []
-    value = bottom
-    while value <= top + step / 1000:
-        grid.append(
-            {
-                "y": round(y_of(value), 1),
-                "text": formats.number_format(
-                    Decimal(str(round(value, 2))), 0, use_l10n=True, force_grouping=True
-                ),
-                "zero": abs(value) < step / 1000,
-            }
-        )
-        value += step
-    return {
-        **CHART,
-        "plot_right": CHART["width"] - CHART["right"],
-        "label_y": CHART["height"] - CHART["bottom"] + 22,
-        "bars": bars,
-        "labels": labels,
-        "grid": grid,
-        "series": [{"label": label, "css": css} for _attr, label, css in series],
-    }
 
 
 @settlement_roles_required
@@ -730,7 +461,7 @@ def dashboard(request):
         {
             "form": form,
             "year": year,
-            "years": _settlement_years(),
+            "years": settlement_years(today=timezone.localdate()),
             "municipalities": municipalities,
             "choose_first": require_one and chosen is None,
             "hours_chart": bar_chart(
