@@ -178,4 +178,6 @@ def test_the_admin_names_the_rule_on_the_start_date(framework, back_office_clien
     )
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
-    assert "only on 1 January or 1 July" in errors["valid_from"][0]
+    # The admin speaks Dutch.
+    assert "wijzigen alleen per 1 januari of 1 juli" in errors["valid_from"][0]
+    assert "Kies 01-07-2027" in errors["valid_from"][0]
