@@ -7,6 +7,7 @@
 - `ServiceModelForm` and `ServiceAdminMixin`: a form validates through the service's check
   function while the admin validates it (writing nothing), and `save_model()` writes through
   the service. A rule the service refuses shows on the form, on the field it concerns.
+  `run_each` is an action calling a service for each selected object.
 - `admin_view` and `AdminViewsMixin`: an admin's extra pages (start a run, download a file)
   declared on the view method itself, instead of each admin writing `get_urls` out by hand.
 
@@ -14,7 +15,7 @@ The core app's own admins follow at the end.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
 
@@ -113,6 +114,21 @@ class ServiceAdminMixin:
         saved = form.service_save()
         # The admin goes on with `obj` (its log entry, the redirect): make it the saved row.
         vars(obj).update(vars(saved))
+
+
+def run_each(modeladmin, request, queryset, service, done_message) -> None:
+    """An admin action that calls `service(obj)` for each selected object: a refusal is an
+    error message naming the object, the others go on; `done_message(n)` reports the done."""
+    done = 0
+    for obj in queryset:
+        try:
+            service(obj)
+            done += 1
+        except (ValidationError, PermissionDenied) as error:
+            text = "; ".join(getattr(error, "messages", [str(error)]))
+            modeladmin.message_user(request, f"{obj}: {text}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message(done), messages.SUCCESS)
 
 
 # --- Extra pages ------------------------------------------------------------------------------
