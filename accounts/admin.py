@@ -4,17 +4,21 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import InviteForm
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_invitation_resend, user_invite
+from core.admin import AdminViewsMixin, UndeletableAdminMixin, admin_view
 
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(UndeletableAdminMixin, AdminViewsMixin, admin.ModelAdmin):
+    """Accounts are invited (see invite_view), never added here; deactivated, never deleted:
+    the audit trail refers to users."""
+
     list_display = [
         "email",
         "first_name",
@@ -57,17 +61,7 @@ class UserAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # accounts are invited, see invite_view
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # deactivate instead: the audit trail refers to users
-
-    def get_urls(self):
-        return [
-            path(
-                "invite/", self.admin_site.admin_view(self.invite_view), name="accounts_user_invite"
-            ),
-            *super().get_urls(),
-        ]
-
+    @admin_view("invite/", name="invite")
     def invite_view(self, request):
         if not self.has_view_or_change_permission(request) or not request.user.has_perm(
             "accounts.add_user"

@@ -15,7 +15,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +27,7 @@ from billing.services import (
     invoice_draft_delete,
     invoice_run_start,
 )
+from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
 
 # --- Forms ---------------------------------------------------------------------------------
 
@@ -88,7 +89,9 @@ def _service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 @admin.register(InvoiceRun)
-class InvoiceRunAdmin(admin.ModelAdmin):
+class InvoiceRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
+    """Read-only: a run is started through "Run invoices for a month"."""
+
     list_display = [
         "month_display",
         "invoice_date",
@@ -121,15 +124,6 @@ class InvoiceRunAdmin(admin.ModelAdmin):
     # while its PDFs are still being rendered by the workers (a failed render never ends).
     refresh_seconds = 5
     refresh_pdfs_for = datetime.timedelta(minutes=15)
-
-    def has_add_permission(self, request):
-        return False  # started through "Run invoices for a month"
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_start_permission(self, request) -> bool:
         return request.user.has_perm("billing.add_invoicerun")
@@ -182,16 +176,6 @@ class InvoiceRunAdmin(admin.ModelAdmin):
                 return True
         return False
 
-    def get_urls(self):
-        return [
-            path(
-                "start/",
-                self.admin_site.admin_view(self.start_view),
-                name="billing_invoicerun_start",
-            ),
-            *super().get_urls(),
-        ]
-
     def changelist_view(self, request, extra_context=None):
         recent = timezone.now() - self.refresh_pdfs_for
         candidates = self.get_queryset(request).filter(
@@ -215,6 +199,7 @@ class InvoiceRunAdmin(admin.ModelAdmin):
         }
         return super().change_view(request, object_id, form_url, extra_context)
 
+    @admin_view("start/", name="start")
     def start_view(self, request):
         if not self.has_start_permission(request):
             raise PermissionDenied
@@ -273,7 +258,7 @@ class InvoiceRunAdmin(admin.ModelAdmin):
 # --- Invoices ------------------------------------------------------------------------------
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = InvoiceLine
     fields = [
         "candidate_name",
@@ -284,17 +269,6 @@ class InvoiceLineInline(admin.TabularInline):
         "amount",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MonthListFilter(admin.SimpleListFilter):
@@ -314,7 +288,7 @@ class MonthListFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
     """Read-only: invoices come from the monthly run. A draft may be deleted (its hours go
     back to approved); an issued invoice is credited, never changed. Filter on one client by
     clicking its name (the client list is too long for the sidebar)."""
@@ -361,16 +335,11 @@ class InvoiceAdmin(admin.ModelAdmin):
     fields = readonly_fields
     change_form_template = "admin/billing/invoice/change_form.html"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False  # issued: never changes; drafts: nothing to type in
-
+    # Issued: never changes; drafts: nothing to type in, but a draft may be deleted.
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_issued:
             return False
-        return super().has_delete_permission(request, obj)
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
 
     def delete_model(self, request, obj):
         invoice_draft_delete(invoice=obj, actor=request.user)
@@ -395,20 +364,11 @@ class InvoiceAdmin(admin.ModelAdmin):
     def has_credit_permission(self, request) -> bool:
         return request.user.has_perm("billing.add_creditnote")
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/credit/",
-                self.admin_site.admin_view(self.credit_view),
-                name="billing_invoice_credit",
-            ),
-            *super().get_urls(),
-        ]
-
     def render_change_form(self, request, context, *args, **kwargs):
         context["may_credit"] = self.has_credit_permission(request)
         return super().render_change_form(request, context, *args, **kwargs)
 
+    @admin_view("<int:pk>/credit/", name="credit")
     def credit_view(self, request, pk: int):
         if not self.has_credit_permission(request):
             raise PermissionDenied
@@ -448,25 +408,14 @@ class InvoiceAdmin(admin.ModelAdmin):
 # --- Credit notes --------------------------------------------------------------------------
 
 
-class CreditNoteLineInline(admin.TabularInline):
+class CreditNoteLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = CreditNoteLine
     fields = ["candidate_name", "municipality", "hours", "rate", "amount"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CreditNote)
-class CreditNoteAdmin(admin.ModelAdmin):
+class CreditNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: a credit note is made from its invoice's page ("Credit this invoice")."""
 
     list_display = [
@@ -501,15 +450,6 @@ class CreditNoteAdmin(admin.ModelAdmin):
         "pdf_rendered_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("client"), ordering="invoice__client__name")
     def client_name(self, obj):

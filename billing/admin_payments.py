@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,7 @@ from billing.services.payments import (
     bank_statement_line_ignore,
     payment_record_manual,
 )
+from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
 
 
 class InvoicesField(forms.CharField):
@@ -87,16 +88,7 @@ def _errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
+class _ReadOnly(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
     def _form_page(
         self, request, *, title, form, template="admin/billing/payments/form.html", **extra
     ):
@@ -110,7 +102,7 @@ class _ReadOnly(admin.ModelAdmin):
         return TemplateResponse(request, template, context)
 
 
-class BankStatementLineInline(admin.TabularInline):
+class BankStatementLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = BankStatementLine
     fields = [
         "booking_date",
@@ -122,15 +114,7 @@ class BankStatementLineInline(admin.TabularInline):
         "status",
     ]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(BankStatement)
@@ -151,20 +135,11 @@ class BankStatementAdmin(_ReadOnly):
     def has_import_permission(self, request) -> bool:
         return request.user.has_perm("billing.add_bankstatement")
 
-    def get_urls(self):
-        return [
-            path(
-                "import/",
-                self.admin_site.admin_view(self.import_view),
-                name="billing_bankstatement_import",
-            ),
-            *super().get_urls(),
-        ]
-
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "may_import": self.has_import_permission(request)}
         return super().changelist_view(request, extra_context)
 
+    @admin_view("import/", name="import")
     def import_view(self, request):
         if not self.has_import_permission(request):
             raise PermissionDenied
@@ -284,21 +259,6 @@ class BankStatementLineAdmin(_ReadOnly):
             _("no client payment"),
         )
 
-    def get_urls(self):
-        return [
-            path(
-                "<int:pk>/allocate/",
-                self.admin_site.admin_view(self.allocate_view),
-                name="billing_bankstatementline_allocate",
-            ),
-            path(
-                "<int:pk>/ignore/",
-                self.admin_site.admin_view(self.ignore_view),
-                name="billing_bankstatementline_ignore",
-            ),
-            *super().get_urls(),
-        ]
-
     def _may_handle(self, request) -> bool:
         return request.user.has_perm("billing.add_payment")
 
@@ -319,6 +279,7 @@ class BankStatementLineAdmin(_ReadOnly):
                 )
         return self._form_page(request, title=title, form=form, line=line)
 
+    @admin_view("<int:pk>/allocate/", name="allocate")
     def allocate_view(self, request, pk: int):
         return self._handle(
             request,
@@ -328,6 +289,7 @@ class BankStatementLineAdmin(_ReadOnly):
             title=_("Match a bank statement line to invoices"),
         )
 
+    @admin_view("<int:pk>/ignore/", name="ignore")
     def ignore_view(self, request, pk: int):
         return self._handle(
             request,
@@ -338,18 +300,10 @@ class BankStatementLineAdmin(_ReadOnly):
         )
 
 
-class PaymentAllocationInline(admin.TabularInline):
+class PaymentAllocationInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = PaymentAllocation
     fields = ["invoice", "amount"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payment)
@@ -385,16 +339,7 @@ class PaymentAdmin(_ReadOnly):
         extra_context = {**(extra_context or {}), "may_record": self.has_record_permission(request)}
         return super().changelist_view(request, extra_context)
 
-    def get_urls(self):
-        return [
-            path(
-                "record/",
-                self.admin_site.admin_view(self.record_view),
-                name="billing_payment_record",
-            ),
-            *super().get_urls(),
-        ]
-
+    @admin_view("record/", name="record")
     def record_view(self, request):
         if not self.has_record_permission(request):
             raise PermissionDenied

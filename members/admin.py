@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyInlineMixin, UndeletableAdminMixin
 from members.models import (
     Contract,
     Framework,
@@ -24,19 +25,11 @@ from members.services import (
 )
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyInlineMixin, admin.TabularInline):
+    """Memberships are changed on their own page, through the service."""
+
     model = Membership
-    extra = 0
     fields = ["status", "start_date", "end_date"]
-
-    def has_change_permission(self, request, obj=None):
-        return False  # memberships are changed on their own page, through the service
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LabourMarketRegion)
@@ -66,7 +59,9 @@ class MunicipalityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(UndeletableAdminMixin, admin.ModelAdmin):
+    """End a membership instead of deleting it: the contribution history depends on it."""
+
     list_display = ["municipality", "status", "start_date", "end_date"]
     list_filter = ["status", "municipality__region"]
     search_fields = ["municipality__name", "municipality__cbs_code"]
@@ -76,9 +71,6 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         membership_save(membership=obj, actor=request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # end a membership instead: the contribution history depends on it
 
 
 class ContractForm(forms.ModelForm):
@@ -110,7 +102,7 @@ class ContractForm(forms.ModelForm):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(UndeletableAdminMixin, admin.ModelAdmin):
     form = ContractForm
     list_display = ["reference", "kind", "party_display", "start_date", "end_date", "expiry"]
     list_filter = ["kind", "renewal"]
@@ -121,9 +113,6 @@ class ContractAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         contract_save(contract=obj, actor=request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("party"))
     def party_display(self, obj):

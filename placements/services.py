@@ -178,9 +178,17 @@ def _transition(assignment: Assignment, to: str) -> None:
 
 
 def _save_assignment(
-    assignment: Assignment, *, actor, action: str, before: dict, summary: str = ""
+    assignment: Assignment,
+    *,
+    actor,
+    action: str,
+    before: dict,
+    summary: str = "",
+    checked: bool = False,
 ) -> Assignment:
-    assignment.full_clean()
+    """Validate (unless a `*_check` function just did), save and audit."""
+    if not checked:
+        assignment.full_clean()
     assignment.save()
     audit_record(
         actor=actor,
@@ -252,14 +260,21 @@ def _apply_candidate_changes(
         raise ValidationError(errors)
 
 
+def candidate_check(*, candidate: Candidate, bsn: str | None = None, **fields: Any) -> None:
+    """Apply `fields` and `bsn` to `candidate` in memory and validate it, as the services
+    below do (they call it; so does the admin, on a copy, while its form validates). Raises
+    ValidationError; writes nothing."""
+    _apply_candidate_changes(candidate, fields=fields, bsn=bsn)
+    candidate.full_clean()
+
+
 @transaction.atomic
 def candidate_create(
     *, actor, municipality: Municipality, bsn: str = "", **fields: Any
 ) -> Candidate:
     """Register a candidate. `fields`: client number, names, birth date, IBAN, status, ..."""
     candidate = Candidate(municipality=municipality)
-    _apply_candidate_changes(candidate, fields=fields, bsn=bsn)
-    candidate.full_clean()
+    candidate_check(candidate=candidate, bsn=bsn, **fields)
     candidate.save()
     audit_record(
         actor=actor, action="candidate.create", obj=candidate, after=_candidate_snapshot(candidate)
@@ -274,8 +289,7 @@ def candidate_update(
     """Change a candidate. `bsn`: None leaves it, "" removes it, a number replaces it."""
     candidate = Candidate.objects.select_for_update().get(pk=candidate.pk)
     before = _candidate_snapshot(candidate)
-    _apply_candidate_changes(candidate, fields=fields, bsn=bsn)
-    candidate.full_clean()
+    candidate_check(candidate=candidate, bsn=bsn, **fields)
     candidate.save()
     audit_record(
         actor=actor,
@@ -337,11 +351,17 @@ def _apply_client_fields(client: Client, fields: dict[str, Any]) -> None:
         setattr(client, name, value)
 
 
+def client_check(*, client: Client, **fields: Any) -> None:
+    """Apply `fields` to `client` in memory and validate it, as the services below do (and
+    the admin, on a copy). Raises ValidationError; writes nothing."""
+    _apply_client_fields(client, fields)
+    client.full_clean()
+
+
 @transaction.atomic
 def client_create(*, actor, **fields: Any) -> Client:
     client = Client()
-    _apply_client_fields(client, fields)
-    client.full_clean()
+    client_check(client=client, **fields)
     client.save()
     audit_record(
         actor=actor,
@@ -356,8 +376,7 @@ def client_create(*, actor, **fields: Any) -> Client:
 def client_update(*, client: Client, actor, **fields: Any) -> Client:
     client = Client.objects.select_for_update().get(pk=client.pk)
     before = audit_snapshot(client, fields=CLIENT_FIELDS)
-    _apply_client_fields(client, fields)
-    client.full_clean()
+    client_check(client=client, **fields)
     client.save()
     audit_record(
         actor=actor,
@@ -430,8 +449,7 @@ def _clear_sign_off(assignment: Assignment) -> None:
     assignment.sign_off_reason = ""
 
 
-@transaction.atomic
-def assignment_request(
+def assignment_request_check(
     *,
     actor,
     candidate: Candidate,
@@ -442,7 +460,8 @@ def assignment_request(
     work_description: str,
     hourly_rate: Decimal | None = None,
 ) -> Assignment:
-    """Request an assignment; the rate defaults to the framework's minimum on the start date."""
+    """The assignment `assignment_request` would save (rate and flags from the framework),
+    validated; for the service and the admin. Raises ValidationError; writes nothing."""
     if candidate.status != Candidate.Status.ACTIVE:
         raise ValidationError(
             {"candidate": _("Only an active candidate can be given an assignment.")}
@@ -461,23 +480,51 @@ def assignment_request(
         requested_by=actor if actor is not None and actor.is_authenticated else None,
     )
     _apply_terms(assignment)
-    return _save_assignment(assignment, actor=actor, action="assignment.request", before={})
+    assignment.full_clean()
+    return assignment
 
 
 @transaction.atomic
-def assignment_update(*, assignment: Assignment, actor, **fields: Any) -> Assignment:
-    """Change a request; once decided an assignment's terms stay (end it, or request anew)."""
+def assignment_request(
+    *,
+    actor,
+    candidate: Candidate,
+    client: Client,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    hours_per_week: Decimal,
+    work_description: str,
+    hourly_rate: Decimal | None = None,
+) -> Assignment:
+    """Request an assignment; the rate defaults to the framework's minimum on the start date."""
+    assignment = assignment_request_check(
+        actor=actor,
+        candidate=candidate,
+        client=client,
+        start_date=start_date,
+        end_date=end_date,
+        hours_per_week=hours_per_week,
+        work_description=work_description,
+        hourly_rate=hourly_rate,
+    )
+    return _save_assignment(
+        assignment, actor=actor, action="assignment.request", before={}, checked=True
+    )
+
+
+def assignment_update_check(*, assignment: Assignment, **fields: Any) -> None:
+    """Apply `fields` to `assignment` (a request) in memory and validate it, as
+    `assignment_update` does (and the admin, on a copy). Raises ValidationError; writes
+    nothing."""
     unknown = set(fields) - set(ASSIGNMENT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown assignment fields: {', '.join(sorted(unknown))}")
-    assignment = _lock_assignment(assignment, lock_client=True)
     if assignment.status != Assignment.Status.REQUESTED:
         raise ValidationError(
             _("Only a requested assignment can be changed; this one is “%(status)s”.")
             % {"status": assignment.get_status_display()},
             code="not_requested",
         )
-    before = audit_snapshot(assignment, fields=ASSIGNMENT_AUDIT_FIELDS)
     if (
         "client" in fields
         and fields["client"].pk != assignment.client_id
@@ -500,7 +547,21 @@ def assignment_update(*, assignment: Assignment, actor, **fields: Any) -> Assign
     _apply_terms(assignment)
     if changed & {"client", "start_date", "end_date", "hours_per_week"}:
         _clear_sign_off(assignment)  # the sign-off was given for other terms
-    return _save_assignment(assignment, actor=actor, action="assignment.update", before=before)
+    assignment.full_clean()
+
+
+@transaction.atomic
+def assignment_update(*, assignment: Assignment, actor, **fields: Any) -> Assignment:
+    """Change a request; once decided an assignment's terms stay (end it, or request anew)."""
+    unknown = set(fields) - set(ASSIGNMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown assignment fields: {', '.join(sorted(unknown))}")
+    assignment = _lock_assignment(assignment, lock_client=True)
+    before = audit_snapshot(assignment, fields=ASSIGNMENT_AUDIT_FIELDS)
+    assignment_update_check(assignment=assignment, **fields)
+    return _save_assignment(
+        assignment, actor=actor, action="assignment.update", before=before, checked=True
+    )
 
 
 @transaction.atomic
@@ -942,11 +1003,11 @@ def _entry_snapshot(entry: TimeEntry) -> dict[str, Any]:
     return audit_snapshot(entry, fields=["assignment_id", "work_date", "hours", "status"])
 
 
-@transaction.atomic
-def time_entry_create(
+def time_entry_create_check(
     *, assignment: Assignment, actor, work_date: datetime.date, hours: Decimal
 ) -> TimeEntry:
-    assignment = _lock_for_hours(assignment.pk)
+    """The entry `time_entry_create` would save, validated; for the service and the admin.
+    Raises ValidationError; writes nothing."""
     entry = TimeEntry(
         assignment=assignment,
         work_date=work_date,
@@ -955,6 +1016,17 @@ def time_entry_create(
     )
     _check_time_entry(entry, assignment=assignment)
     entry.full_clean()
+    return entry
+
+
+@transaction.atomic
+def time_entry_create(
+    *, assignment: Assignment, actor, work_date: datetime.date, hours: Decimal
+) -> TimeEntry:
+    assignment = _lock_for_hours(assignment.pk)
+    entry = time_entry_create_check(
+        assignment=assignment, actor=actor, work_date=work_date, hours=hours
+    )
     entry.save()
     audit_record(actor=actor, action="time_entry.create", obj=entry, after=_entry_snapshot(entry))
     return entry
@@ -1013,6 +1085,28 @@ def time_entries_billing_transition(
     return count
 
 
+def time_entry_update_check(
+    *,
+    entry: TimeEntry,
+    assignment: Assignment,
+    hours: Decimal | None = None,
+    work_date: datetime.date | None = None,
+) -> None:
+    """Apply a change to `entry` in memory as `time_entry_update` does (back to entered, for
+    re-approval) and validate it; for the service and the admin (on a copy). Raises
+    ValidationError; writes nothing."""
+    time_entry_refuse_invoiced(entry)
+    if hours is not None:
+        entry.hours = hours
+    if work_date is not None:
+        entry.work_date = work_date
+    _check_time_entry(entry, assignment=assignment)
+    entry.status = TimeEntry.Status.ENTERED
+    entry.approved_by = None
+    entry.approved_at = None
+    entry.full_clean()
+
+
 @transaction.atomic
 def time_entry_update(
     *,
@@ -1028,15 +1122,7 @@ def time_entry_update(
     if entry.status == TimeEntry.Status.APPROVED:
         _premiums().premium_accruals_reverse(entry_ids=[entry.pk], actor=actor)
     before = _entry_snapshot(entry)
-    if hours is not None:
-        entry.hours = hours
-    if work_date is not None:
-        entry.work_date = work_date
-    _check_time_entry(entry, assignment=assignment)
-    entry.status = TimeEntry.Status.ENTERED
-    entry.approved_by = None
-    entry.approved_at = None
-    entry.full_clean()
+    time_entry_update_check(entry=entry, assignment=assignment, hours=hours, work_date=work_date)
     entry.save()
     audit_record(
         actor=actor,

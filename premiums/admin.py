@@ -18,12 +18,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
 from members.models import Municipality
 from members.selectors import general_framework_in_force
 from premiums.models import (
@@ -94,36 +95,22 @@ def _next_payout_moment(today: datetime.date) -> datetime.date | None:
 # --- Payout runs ---------------------------------------------------------------------------
 
 
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class PayoutLineInline(_ReadOnlyInline):
+class PayoutLineInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = PayoutLine
     fields = ["candidate_name", "candidate", "iban", "hours", "amount", "year", "sequence"]
     readonly_fields = fields
 
 
-class PayoutExclusionInline(_ReadOnlyInline):
+class PayoutExclusionInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = PayoutExclusion
     fields = ["candidate_name", "candidate", "amount", "reason"]
     readonly_fields = fields
 
 
 @admin.register(PayoutRun)
-class PayoutRunAdmin(admin.ModelAdmin):
-    """Read-only: a run is prepared, cancelled and marked paid through the services, from
-    the buttons on its pages."""
+class PayoutRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
+    """Read-only: a run is prepared ("Prepare a payout run"), cancelled (a prepared one; the
+    others stay) and marked paid through the services, from the buttons on its pages."""
 
     list_display = [
         "municipality",
@@ -158,15 +145,6 @@ class PayoutRunAdmin(admin.ModelAdmin):
     change_list_template = "admin/premiums/payoutrun/change_list.html"
     change_form_template = "admin/premiums/payoutrun/change_form.html"
 
-    def has_add_permission(self, request):
-        return False  # prepared through "Prepare a payout run"
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a prepared run is cancelled through the service; the others stay
-
     def has_prepare_permission(self, request) -> bool:
         return request.user.has_perm("premiums.add_payoutrun")
 
@@ -178,20 +156,6 @@ class PayoutRunAdmin(admin.ModelAdmin):
 
     def has_sepa_permission(self, request) -> bool:
         return request.user.has_perm("premiums.view_payoutrun")
-
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("prepare/", view(self.prepare_view), name="premiums_payoutrun_prepare"),
-            path("<int:pk>/sepa/", view(self.sepa_view), name="premiums_payoutrun_sepa"),
-            path(
-                "<int:pk>/mark-paid/",
-                view(self.mark_paid_view),
-                name="premiums_payoutrun_mark_paid",
-            ),
-            path("<int:pk>/cancel/", view(self.cancel_view), name="premiums_payoutrun_cancel"),
-            *super().get_urls(),
-        ]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -224,6 +188,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
     def _change_url(self, run: PayoutRun) -> str:
         return reverse("admin:premiums_payoutrun_change", args=[run.pk])
 
+    @admin_view("prepare/", name="prepare")
     def prepare_view(self, request):
         if not self.has_prepare_permission(request):
             raise PermissionDenied
@@ -266,6 +231,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
             ),
         )
 
+    @admin_view("<int:pk>/sepa/", name="sepa")
     def sepa_view(self, request, pk: int):
         if not self.has_sepa_permission(request):
             raise PermissionDenied
@@ -279,6 +245,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
         response["Content-Disposition"] = content_disposition_header(True, file_name)
         return response
 
+    @admin_view("<int:pk>/mark-paid/", name="mark_paid")
     def mark_paid_view(self, request, pk: int):
         if not self.has_mark_paid_permission(request):
             raise PermissionDenied
@@ -314,6 +281,7 @@ class PayoutRunAdmin(admin.ModelAdmin):
             ),
         )
 
+    @admin_view("<int:pk>/cancel/", name="cancel")
     def cancel_view(self, request, pk: int):
         if not self.has_cancel_permission(request):
             raise PermissionDenied
@@ -405,7 +373,7 @@ class MunicipalityListFilter(admin.SimpleListFilter):
 
 
 @admin.register(PremiumAccrual)
-class PremiumAccrualAdmin(admin.ModelAdmin):
+class PremiumAccrualAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger, read-only: rows are written by approving hours and reversed when they stop
     counting; never added, changed or deleted by hand."""
 
@@ -449,15 +417,6 @@ class PremiumAccrualAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("paid in"))
     def paid_in(self, obj):
         if obj.paid_before_go_live:
@@ -471,7 +430,7 @@ class PremiumAccrualAdmin(admin.ModelAdmin):
 
 
 @admin.register(PremiumOpeningBalance)
-class PremiumOpeningBalanceAdmin(admin.ModelAdmin):
+class PremiumOpeningBalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The premium of a year from before go-live, read-only: recorded by the import
     `premium_opening_balances` (Placements → Import), never changed; its ledger rows are in
     the accrual ledger (kind “Opening balance”)."""
@@ -506,12 +465,3 @@ class PremiumOpeningBalanceAdmin(admin.ModelAdmin):
         "created_at",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

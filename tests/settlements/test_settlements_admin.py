@@ -10,7 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from settlements import runs
-from settlements.admin import recent_half_years
+from settlements.admin.runs import recent_half_years
 from settlements.models import Settlement, SettlementRun
 from settlements.runs import settlement_run_period
 from settlements.services import settlement_compute, settlement_submit

@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
-import settlements.admin_payments  # noqa: F401 - registers the admins (settlements/admin.py does too)
+import settlements.admin.payments  # noqa: F401 - registers the admins (settlements/admin does too)
 from accounts.roles import Role
 from settlements.models import Period, SettlementPayment, SettlementTransferFile
 from settlements.payments import (

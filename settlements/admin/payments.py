@@ -8,7 +8,7 @@ The transfer file page also lists what cannot be paid yet: a payee of an approve
 settlement without a valid IBAN ("IBAN missing"). Fill in the municipality's IBAN for
 settlements and make the file again: the missing instruction is made and paid in it.
 
-Registered on import; settlements/admin.py imports this module.
+Registered on import: settlements/admin/__init__.py imports this module.
 """
 
 from django import forms
@@ -18,13 +18,14 @@ from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office
+from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
 from settlements.models import (
     Period,
     Settlement,
@@ -39,31 +40,6 @@ from settlements.payments import (
 )
 
 MAKE_TEMPLATE = "admin/settlements/settlementtransferfile/make.html"
-
-
-class _ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class _ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class PeriodListFilter(admin.SimpleListFilter):
@@ -103,7 +79,7 @@ class SettlementPeriodListFilter(PeriodListFilter):
 
 
 @admin.register(SettlementStatement)
-class SettlementStatementAdmin(_ReadOnlyAdmin):
+class SettlementStatementAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
     list_display = ["settlement", "municipality", "period", "rendered_at", "pdf_link"]
     list_filter = [SettlementPeriodListFilter]
     list_select_related = ["settlement__municipality"]
@@ -124,13 +100,7 @@ class SettlementStatementAdmin(_ReadOnlyAdmin):
         url = reverse("admin:settlements_settlementstatement_pdf", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download"))
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("<int:pk>/pdf/", view(self.pdf_view), name="settlements_settlementstatement_pdf"),
-            *super().get_urls(),
-        ]
-
+    @admin_view("<int:pk>/pdf/", name="pdf")
     def pdf_view(self, request, pk: int):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -168,7 +138,7 @@ class InFileListFilter(admin.SimpleListFilter):
 
 
 @admin.register(SettlementPayment)
-class SettlementPaymentAdmin(_ReadOnlyAdmin):
+class SettlementPaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "settlement",
         "payee",
@@ -224,7 +194,7 @@ class SettlementPaymentAdmin(_ReadOnlyAdmin):
 # --- Transfer files --------------------------------------------------------------------------
 
 
-class TransferFilePaymentInline(_ReadOnlyInline):
+class TransferFilePaymentInline(ReadOnlyInlineMixin, admin.TabularInline):
     model = SettlementPayment
     fields = ["settlement", "payee", "name", "iban", "amount", "end_to_end"]
     readonly_fields = fields
@@ -272,7 +242,7 @@ def _default_period() -> Period:
 
 
 @admin.register(SettlementTransferFile)
-class SettlementTransferFileAdmin(_ReadOnlyAdmin):
+class SettlementTransferFileAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "message_id",
@@ -305,22 +275,11 @@ class SettlementTransferFileAdmin(_ReadOnlyAdmin):
         url = reverse("admin:settlements_settlementtransferfile_xml", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, _("Download XML"))
 
-    def get_urls(self):
-        view = self.admin_site.admin_view
-        return [
-            path("make/", view(self.make_view), name="settlements_settlementtransferfile_make"),
-            path(
-                "<int:pk>/xml/",
-                view(self.xml_view),
-                name="settlements_settlementtransferfile_xml",
-            ),
-            *super().get_urls(),
-        ]
-
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "may_make_file": _may_make_file(request)}
         return super().changelist_view(request, extra_context)
 
+    @admin_view("<int:pk>/xml/", name="xml")
     def xml_view(self, request, pk: int):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -355,6 +314,7 @@ class SettlementTransferFileAdmin(_ReadOnlyAdmin):
             ).order_by("sequence"),
         }
 
+    @admin_view("make/", name="make")
     def make_view(self, request):
         if not _may_make_file(request):
             raise PermissionDenied
