@@ -14,7 +14,7 @@ django_setup()
 from django.db import connection
 from django.utils import timezone
 
-from members.demo import seed_members
+from demo.members import seed_members
 from members.models import Municipality
 from members.selectors import framework_in_force
 

@@ -24,7 +24,7 @@ django_setup()
 from django.db import connection, transaction
 from django.utils import timezone
 
-from members.demo import seed_members
+from demo.members import seed_members
 from members.models import Municipality
 from placements.imports import import_run
 from placements.models import Assignment, Candidate, Client, TimeEntry

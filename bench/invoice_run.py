@@ -34,7 +34,7 @@ from billing.models import DocumentCounter, Invoice, InvoiceRun
 from billing.services import invoice_run_month
 from billing.services.invoices import pdf_rendering_deferred
 from core.models import AuditEvent
-from members.demo import seed_members
+from demo.members import seed_members
 from members.models import Municipality
 from placements.models import Assignment, Candidate, Client, TimeEntry
 

@@ -35,7 +35,7 @@ def _seed(*, stale: bool) -> tuple[float, int]:
     from django.core.management import call_command
     from django.db import connection, transaction
 
-    import core.management.commands.seed_demo as seed_demo
+    import demo.management.commands.seed_demo as seed_demo
 
     refresh = seed_demo.statistics_refresh
     slow: list[float] = []

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts.demo import DEMO_BACK_OFFICE_EMAIL
-from core.management.commands.seed_demo import demo_day
+from demo.accounts import DEMO_BACK_OFFICE_EMAIL
+from demo.management.commands.seed_demo import demo_day
 from tests.factories import UserFactory
 
 

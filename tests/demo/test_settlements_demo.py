@@ -7,7 +7,7 @@ queues them on commit, and the test's transaction never commits.)"""
 from django.utils import timezone
 
 from core.validators import iban_normalise
-from settlements.demo import WAITING_CODE, demo_periods
+from demo.settlements import WAITING_CODE, demo_periods
 from settlements.models import Settlement
 from settlements.runs import settlement_run_municipalities
 

@@ -4,11 +4,11 @@ Through the services only, as the back office and a coordinator would do it:
 
 1. The premium of every approved or invoiced demo hour (`premium_accruals_catch_up`): the
    placements demo bulk-inserts its hours without the approval that accrues them. This
-   brings the full-timers of Groningen near the annual cap (placements.demo, `_full_timers`):
-   the 48-hour week passes it from about November, the rest recorded as above the cap (a
-   twelve-month demo holds about 1700 hours of one calendar year only late in the year), and
-   gives the under-27s without the wage-cost-subsidy flag their zero rows with the reason,
-   next to the under-27s with the flag, who earn.
+   brings the full-timers of Groningen near the annual cap (`_full_timers` in
+   demo.placements_plan): the 48-hour week passes it from about November, the rest recorded
+   as above the cap (a twelve-month demo holds about 1700 hours of one calendar year only
+   late in the year), and gives the under-27s without the wage-cost-subsidy flag their zero
+   rows with the reason, next to the under-27s with the flag, who earn.
 2. Groningen's run of the latest payout moment (30 June or 31 December, from the framework):
    prepared by the back office, approved by the demo coordinator (not the preparer), marked
    paid today (the SEPA file's execution date: its payout date has passed).

@@ -46,7 +46,7 @@ from billing.selectors_payments import invoices_with_payment_status
 from billing.services import credit_note_create, invoice_run_month
 from billing.services.invoices import pdf_rendering_deferred
 from billing.services.payments import bank_statement_import, payment_record_manual
-from placements.demo import HOLIDAYS, SEED
+from demo.placements_data import HOLIDAYS, SEED
 from placements.models import Assignment, TimeEntry
 from placements.services import time_entries_approve, time_entry_create
 

@@ -1,17 +1,18 @@
-"""Load the demo data (idempotent): `manage.py seed_demo`. Each app adds its own part."""
+"""Load the demo data (idempotent): `manage.py seed_demo`. One module of `demo` per app."""
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.demo import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD, seed_users
 from accounts.roles import Role
-from billing.demo import queue_pdfs_on_commit, seed_billing
 from core.db import statistics_refresh
-from members.demo import seed_members
-from placements.demo import EXTRA_COORDINATORS, seed_placements
-from premiums.demo import seed_premiums
-from settlements.demo import seed_settlements
+from demo.accounts import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD, seed_users
+from demo.billing import queue_pdfs_on_commit, seed_billing
+from demo.members import seed_members
+from demo.placements import seed_placements
+from demo.placements_data import EXTRA_COORDINATORS
+from demo.premiums import seed_premiums
+from demo.settlements import seed_settlements
 
 
 def demo_day():

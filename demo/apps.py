@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DemoConfig(AppConfig):
+    """The demo data and its commands (`seed_demo`, `demo_totp`); no models."""
+
+    name = "demo"
