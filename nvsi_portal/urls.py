@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from core import views as core_views
+from accounts import views as accounts_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", accounts_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("media/<path:path>", core_views.media_for_back_office, name="media"),
+    path("media/<path:path>", accounts_views.media_for_back_office, name="media"),
     path("", include("members.urls")),
     path("", include("placements.urls")),
     path("", include("placements.urls_overview")),

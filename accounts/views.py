@@ -1,3 +1,5 @@
+"""Where each role starts (home) and the uploaded files only the back office may open."""
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
