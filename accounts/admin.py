@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.forms import InviteForm
+from accounts.forms import invite_form_class
 from accounts.models import User
 from accounts.roles import Role
 from accounts.services import user_invitation_resend, user_invite
@@ -67,7 +67,7 @@ class UserAdmin(UndeletableAdminMixin, AdminViewsMixin, admin.ModelAdmin):
             "accounts.add_user"
         ):
             raise PermissionDenied
-        form = InviteForm(request.POST or None)
+        form = invite_form_class()(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
                 user = user_invite(
@@ -75,7 +75,7 @@ class UserAdmin(UndeletableAdminMixin, AdminViewsMixin, admin.ModelAdmin):
                     first_name=form.cleaned_data["first_name"],
                     last_name=form.cleaned_data["last_name"],
                     role=Role(form.cleaned_data["role"]),
-                    municipalities=form.cleaned_data["municipalities"],
+                    municipalities=form.cleaned_data.get("municipalities", ()),
                     actor=request.user,
                 )
             except ValidationError as error:

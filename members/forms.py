@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import InviteForm
 from members.models import Municipality
 from members.selectors import municipality_list_for_user
 
@@ -25,3 +26,15 @@ class MunicipalityFilterField(forms.ModelChoiceField):
 
     def limit_to(self, user) -> None:
         self.queryset = municipality_list_for_user(user=user)
+
+
+class InviteWithMunicipalitiesForm(InviteForm):
+    """The accounts admin's invite form with the municipalities a coordinator works for
+    (settings.ACCOUNTS_INVITE_FORM): accounts sits below members and cannot name them."""
+
+    municipalities = forms.ModelMultipleChoiceField(
+        label=_("Municipalities"),
+        queryset=Municipality.objects.order_by("name"),
+        required=False,
+        help_text=_("Only for coordinators: the municipalities they work for."),
+    )

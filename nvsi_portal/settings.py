@@ -144,6 +144,9 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NVSI-portaal] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # Invitation links are password-reset links; give the invitee a week.
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=7 * 24 * 3600)
+# The admin's invite form (accounts.forms.invite_form_class): members adds the municipalities
+# a coordinator works for; accounts sits below members and does not import it.
+ACCOUNTS_INVITE_FORM = "members.forms.InviteWithMunicipalitiesForm"
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NVSI-portaal"
