@@ -34,6 +34,7 @@ from placements.models import (
     DisplacementCheck,
     TimeEntry,
 )
+from placements.signals import time_entries_approved, time_entries_withdrawn
 from placements.validators import (
     bsn_normalise,
     kvk_normalise,
@@ -107,13 +108,6 @@ TWO_DECIMALS = Decimal("0.01")
 
 
 # --- Helpers -------------------------------------------------------------------------------
-
-
-def _premiums():
-    """premiums.services, imported late: premiums builds on placements, not the other way."""
-    from premiums import services
-
-    return services
 
 
 def _date(value: datetime.date) -> str:
@@ -1081,7 +1075,7 @@ def time_entries_billing_transition(
         )
     if to_status == TimeEntry.Status.CREDITED:
         # Credited hours earn nothing: their correction is a new entry that accrues anew.
-        _premiums().premium_accruals_reverse(entry_ids=ids, actor=None)
+        time_entries_withdrawn.send(sender=TimeEntry, entry_ids=ids, actor=None)
     return count
 
 
@@ -1120,7 +1114,7 @@ def time_entry_update(
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     time_entry_refuse_invoiced(entry)
     if entry.status == TimeEntry.Status.APPROVED:
-        _premiums().premium_accruals_reverse(entry_ids=[entry.pk], actor=actor)
+        time_entries_withdrawn.send(sender=TimeEntry, entry_ids=[entry.pk], actor=actor)
     before = _entry_snapshot(entry)
     time_entry_update_check(entry=entry, assignment=assignment, hours=hours, work_date=work_date)
     entry.save()
@@ -1139,7 +1133,7 @@ def time_entry_delete(*, entry: TimeEntry, actor) -> None:
     entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
     time_entry_refuse_invoiced(entry)
     audit_record(actor=actor, action="time_entry.delete", obj=entry, before=_entry_snapshot(entry))
-    _premiums().premium_accruals_reverse(entry_ids=[entry.pk], actor=actor)
+    time_entries_withdrawn.send(sender=TimeEntry, entry_ids=[entry.pk], actor=actor)
     entry.delete()
 
 
@@ -1186,7 +1180,7 @@ def time_entries_approve(*, entries: Iterable[TimeEntry] | Any, actor) -> int:
         approved_at=now,
         updated_at=now,
     )
-    _premiums().premium_accrue_for_entries(entry_ids=[pk for pk, _a in locked], actor=actor)
+    time_entries_approved.send(sender=TimeEntry, entry_ids=[pk for pk, _a in locked], actor=actor)
     per_assignment: dict[int, int] = {}
     for _pk, assignment_id in locked:
         per_assignment[assignment_id] = per_assignment.get(assignment_id, 0) + 1
