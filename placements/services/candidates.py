@@ -14,12 +14,8 @@ from core.services import audit_record, audit_snapshot
 from core.validators import iban_normalise
 from members.models import Municipality
 from placements.bsn import bsn_decrypt, bsn_encrypt, bsn_lookup_hash
-from placements.models import (
-    Candidate,
-)
-from placements.validators import (
-    bsn_normalise,
-)
+from placements.models import Candidate
+from placements.validators import bsn_normalise
 
 CANDIDATE_FIELDS = [
     "client_number",

@@ -6,9 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.services import audit_record, audit_snapshot
-from placements.models import (
-    Client,
-)
+from placements.models import Client
 from placements.validators import (
     kvk_normalise,
     vat_normalise,
