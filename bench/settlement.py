@@ -496,7 +496,7 @@ def run_half_year(period) -> str:
     settlements.runs is there, else settlement_compute for each member municipality (one
     transaction each). Returns what ran."""
     try:
-        from settlements.runs import settlement_run_period
+        from settlements.services.runs import settlement_run_period
     except ImportError:
         settlement_run_period = None
     if settlement_run_period is not None:
@@ -519,7 +519,7 @@ def statement_pdf(repeat: int) -> str:
     with the most clients is submitted and approved inside a transaction that is rolled back
     afterwards (so the approval's task, queued on commit, never runs here)."""
     try:
-        from settlements.statement import settlement_statement_html
+        from settlements.services.statement import settlement_statement_html
     except ImportError:
         return "statement PDF: skipped, settlements.statement is not there yet"
     from django.conf import settings

@@ -35,8 +35,8 @@ from accounts.models import User
 from members.models import Municipality
 from members.services import municipality_save
 from settlements.models import Period, Settlement, SettlementRun
-from settlements.runs import settlement_run_municipalities, settlement_run_period
 from settlements.services import settlement_approve, settlement_submit
+from settlements.services.runs import settlement_run_municipalities, settlement_run_period
 
 BACK_OFFICE_EMAIL = "backoffice@demo.nvsi.nl"
 TREASURER_EMAIL = "treasurer@demo.nvsi.nl"

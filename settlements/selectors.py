@@ -33,8 +33,8 @@ from settlements.models import (
     SettlementRun,
     SettlementStatement,
 )
-from settlements.runs import settlement_run_municipalities
 from settlements.services import settlement_amounts, settlement_terms
+from settlements.services.runs import settlement_run_municipalities
 
 ZERO = Decimal("0.00")
 

@@ -7,8 +7,8 @@ from celery import shared_task
 def settlement_approved_task(settlement_id: int) -> None:
     """After approval: store the PDF statement once and make the payment instructions once.
     Each step is idempotent, so a redelivered task finishes what a killed one started."""
-    from settlements.payments import settlement_payments_create
-    from settlements.statement import settlement_statement_store
+    from settlements.services.payments import settlement_payments_create
+    from settlements.services.statement import settlement_statement_store
 
     settlement_payments_create(settlement_id=settlement_id)
     settlement_statement_store(settlement_id=settlement_id)
@@ -16,9 +16,9 @@ def settlement_approved_task(settlement_id: int) -> None:
 
 @shared_task
 def settlement_run_task(run_id: int) -> None:
-    """Queue a task per municipality still pending in the run (settlements.runs); a finished
-    run has none, a redelivered or resumed one queues what is left."""
-    from settlements.runs import settlement_run_dispatch
+    """Queue a task per municipality still pending in the run (settlements.services.runs); a
+    finished run has none, a redelivered or resumed one queues what is left."""
+    from settlements.services.runs import settlement_run_dispatch
 
     settlement_run_dispatch(run_id=run_id)
 
@@ -26,7 +26,7 @@ def settlement_run_task(run_id: int) -> None:
 @shared_task
 def settlement_run_municipality_task(run_id: int, municipality_id: int) -> None:
     """One municipality of a run in one transaction; counted once however often it runs."""
-    from settlements.runs import settlement_run_municipality
+    from settlements.services.runs import settlement_run_municipality
 
     settlement_run_municipality(run_id=run_id, municipality_id=municipality_id)
 
@@ -37,7 +37,7 @@ def settlement_run_scheduled_task() -> None:
     H2 of last year; July: H1), once per half-year however often beat fires."""
     from django.utils import timezone
 
-    from settlements.runs import settlement_run_scheduled
+    from settlements.services.runs import settlement_run_scheduled
 
     settlement_run_scheduled(today=timezone.localdate())
 

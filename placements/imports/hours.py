@@ -39,6 +39,7 @@ from placements.imports.base import (
 from placements.imports.lookups import KeyLookup, NotFound
 from placements.models import Assignment, Candidate, TimeEntry
 from placements.services import time_entry_check, time_entry_refuse_invoiced
+from placements.signals import time_entries_withdrawn
 
 KEY_COLUMN = "assignment_start_date"
 BATCH_SIZE = 5000
@@ -183,8 +184,6 @@ def _update(changed: list[tuple[int, Decimal, int]], *, actor, result: ImportRes
     The statuses were read before the entries were locked: an entry invoiced in between (by
     an invoice run, which does not wait for the candidates) is an error on its row, and the
     runner then writes nothing."""
-    from premiums.services import premium_accruals_reverse
-
     ids = sorted(pk for pk, _hours, _row in changed)
     locked = dict(
         TimeEntry.objects.select_for_update()
@@ -202,7 +201,7 @@ def _update(changed: list[tuple[int, Decimal, int]], *, actor, result: ImportRes
             )
     if not result.ok:
         return
-    premium_accruals_reverse(entry_ids=ids, actor=actor)
+    time_entries_withdrawn.send(sender=TimeEntry, entry_ids=ids, actor=actor)
     now = timezone.now()
     entries = [
         TimeEntry(

@@ -33,7 +33,7 @@ from settlements.models import (
     SettlementStatement,
     SettlementTransferFile,
 )
-from settlements.payments import (
+from settlements.services.payments import (
     end_to_end_id,
     settlement_payments_waiting,
     settlement_transfer_file_make,

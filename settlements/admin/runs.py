@@ -20,7 +20,7 @@ from settlements.models import (
     SettlementRun,
     SettlementRunItem,
 )
-from settlements.runs import settlement_run_municipalities, settlement_run_start
+from settlements.services.runs import settlement_run_municipalities, settlement_run_start
 
 RECENT_HALF_YEARS = 6
 

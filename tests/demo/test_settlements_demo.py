@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.validators import iban_normalise
 from demo.settlements import WAITING_CODE, demo_periods
 from settlements.models import Settlement
-from settlements.runs import settlement_run_municipalities
+from settlements.services.runs import settlement_run_municipalities
 
 
 def test_a_second_seed_changes_nothing(data):

@@ -9,11 +9,10 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from settlements import runs
 from settlements.admin.runs import recent_half_years
 from settlements.models import Settlement, SettlementRun
-from settlements.runs import settlement_run_period
-from settlements.services import settlement_compute, settlement_submit
+from settlements.services import runs, settlement_compute, settlement_submit
+from settlements.services.runs import settlement_run_period
 from tests.settlements.conftest import H1_2026
 
 pytestmark = pytest.mark.django_db

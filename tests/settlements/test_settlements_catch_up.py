@@ -16,7 +16,7 @@ def test_a_failing_statement_does_not_undo_the_approval_and_is_caught_up(
     def broken(**kwargs):
         raise OSError("fonts missing")
 
-    monkeypatch.setattr("settlements.statement.settlement_statement_store", broken)
+    monkeypatch.setattr("settlements.services.statement.settlement_statement_store", broken)
     with transaction.atomic():
         approved = settlement_approve(settlement=submitted, actor=treasurer_user)
     approved.refresh_from_db()

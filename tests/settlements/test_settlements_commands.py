@@ -10,9 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from billing.models import Invoice
-from settlements import runs
 from settlements.models import Period, Settlement, SettlementRun
-from settlements.services import settlement_fingerprint
+from settlements.services import runs, settlement_fingerprint
 
 pytestmark = pytest.mark.django_db
 

@@ -13,14 +13,13 @@ import pytest
 from django.db import connections, transaction
 
 from core.models import AuditEvent
-from settlements import runs
 from settlements.models import Settlement, SettlementRun, SettlementRunItem
-from settlements.runs import (
+from settlements.services import runs, settlement_compute, settlement_submit
+from settlements.services.runs import (
     settlement_run_municipality,
     settlement_run_period,
     settlement_run_start,
 )
-from settlements.services import settlement_compute, settlement_submit
 from tests.factories import MembershipFactory, MunicipalityFactory
 from tests.settlements.conftest import H1_2026
 

@@ -18,7 +18,7 @@ from django.urls import reverse
 import settlements.admin.payments  # noqa: F401 - registers the admins (settlements/admin does too)
 from accounts.roles import Role
 from settlements.models import Period, SettlementPayment, SettlementTransferFile
-from settlements.payments import (
+from settlements.services.payments import (
     settlement_payments_create,
     settlement_payments_waiting,
     settlement_transfer_file_make,
@@ -428,7 +428,7 @@ def test_the_admin_shows_payees_waiting_for_an_iban(staff_client):
 
 
 def test_the_statement_downloads_from_the_admin(staff_client):
-    from settlements.statement import settlement_statement_store
+    from settlements.services.statement import settlement_statement_store
 
     statement = settlement_statement_store(settlement_id=approved_settlement().pk)
     response = staff_client.get(

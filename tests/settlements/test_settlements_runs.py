@@ -9,9 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from settlements import runs, tasks
+from settlements import tasks
 from settlements.models import Period, Settlement, SettlementRun, SettlementRunItem
-from settlements.runs import (
+from settlements.services import runs, settlement_approve, settlement_compute, settlement_submit
+from settlements.services.runs import (
     settlement_run_dispatch,
     settlement_run_execute,
     settlement_run_municipalities,
@@ -20,7 +21,6 @@ from settlements.runs import (
     settlement_run_scheduled,
     settlement_run_start,
 )
-from settlements.services import settlement_approve, settlement_compute, settlement_submit
 from tests.settlements.conftest import H1_2026, H2_2025
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,10 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.roles import Role
-from settlements import statement as settlement_statement
 from settlements.models import Settlement, SettlementLine, SettlementStatement
 from settlements.services import settlement_amounts, settlement_approve
-from settlements.statement import settlement_statement_html, settlement_statement_store
+from settlements.services import statement as settlement_statement
+from settlements.services.statement import settlement_statement_html, settlement_statement_store
 from settlements.tasks import settlement_approved_task
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.placements.factories import ClientFactory

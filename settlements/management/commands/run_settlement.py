@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from members.models import Municipality
 from settlements.models import Period, SettlementRun, SettlementRunItem
-from settlements.runs import settlement_run_period, settlement_run_start
+from settlements.services.runs import settlement_run_period, settlement_run_start
 
 
 def _period(value: str) -> Period:

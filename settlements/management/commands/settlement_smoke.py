@@ -30,7 +30,7 @@ from members.models import Framework, LabourMarketRegion, Membership, Municipali
 from placements.models import Assignment, Candidate, Client, TimeEntry
 from placements.services import time_entries_approve
 from settlements.models import Period, Settlement, SettlementRun, SettlementRunItem
-from settlements.runs import settlement_run_start
+from settlements.services.runs import settlement_run_start
 
 PERIOD = Period(2000, 1)
 MONTH = datetime.date(2000, 2, 1)

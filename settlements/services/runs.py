@@ -42,7 +42,7 @@ from core.services import audit_record
 from members.models import Membership, Municipality
 from members.selectors import FrameworkNotInForce, framework_in_force
 from settlements.models import Period, SettlementRun, SettlementRunItem
-from settlements.services import lock_settlement_key, settlement_compute
+from settlements.services.settlements import lock_settlement_key, settlement_compute
 
 logger = logging.getLogger(__name__)
 

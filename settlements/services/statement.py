@@ -25,8 +25,8 @@ from django.db import IntegrityError, transaction
 
 from core.pdf import html_to_pdf, issuer, render_html
 from settlements.models import Settlement, SettlementLine, SettlementStatement
-from settlements.payments import END_TO_END_LETTER, remittance
-from settlements.services import settlement_fingerprint
+from settlements.services.payments import END_TO_END_LETTER, remittance
+from settlements.services.settlements import settlement_fingerprint
 
 TEMPLATE = "settlements/pdf/statement.html"
 
