@@ -26,10 +26,10 @@ SQL (INSERT ... SELECT generate_series) makes national scale in about a minute:
 Then, in the same run:
 - floor: one hand-written SQL statement computing G and P for every municipality of 2026-H1
   with the same joins and the same "last accrual" rule (best of 3, after a warm-up);
-- run: the real code path, the run service (settlements.runs) when it exists, otherwise
+- run: the real code path, the run service (settlements.services.runs) when it exists, otherwise
   settlement_compute for each of the 342 municipalities: one transaction each, figures,
   breakdown rows, audit record. Its G and P are checked against the floor's, to the cent;
-- statement PDF: settlements.statement's HTML of one settlement rendered by core.pdf,
+- statement PDF: settlements.services.statement's HTML of one settlement rendered by core.pdf,
   against bare WeasyPrint on the same HTML (skipped with a message while that module is not
   there).
 """
@@ -493,7 +493,7 @@ def figures_only(period, municipality_ids) -> None:
 
 def run_half_year(period) -> str:
     """The real code path: the run service in this process (`manage.py run_settlement`) when
-    settlements.runs is there, else settlement_compute for each member municipality (one
+    settlements.services.runs is there, else settlement_compute for each member municipality (one
     transaction each). Returns what ran."""
     try:
         from settlements.services.runs import settlement_run_period
@@ -521,7 +521,7 @@ def statement_pdf(repeat: int) -> str:
     try:
         from settlements.services.statement import settlement_statement_html
     except ImportError:
-        return "statement PDF: skipped, settlements.statement is not there yet"
+        return "statement PDF: skipped, settlements.services.statement is not there yet"
     from django.conf import settings
     from django.contrib.auth.models import Group
     from django.db import transaction

@@ -281,7 +281,7 @@ NVSI_BIC = env.str("NVSI_BIC", default="INGBNL2A")
 PREMIUM_SEPA_SCHEMA = env.str("PREMIUM_SEPA_SCHEMA", default="pain.001.001.03")
 NVSI_BILLING_EMAIL = env.str("NVSI_BILLING_EMAIL", default="facturen@nvsi.example.nl")
 # The operator, paid its fee net of its half of the contribution (F - Co) from NVSI's account
-# after each approved settlement (settlements.payments). Demo values by default.
+# after each approved settlement (settlements.services.payments). Demo values by default.
 OPERATOR_NAME = env.str("OPERATOR_NAME", default="Flextensie Uitvoering B.V.")
 OPERATOR_IBAN = env.str("OPERATOR_IBAN", default="NL91ABNA0417164300")
 OPERATOR_BIC = env.str("OPERATOR_BIC", default="ABNANL2A")

@@ -205,7 +205,7 @@ def contribution_totals(settlements: QuerySet[Settlement]) -> dict:
 
 
 def members_without_settlement(*, user, periods: list[Period]) -> list[tuple[Period, list]]:
-    """Per half-year, the members a run settles (settlements.runs: a membership covering a
+    """Per half-year, the members a run settles (settlements.services.runs: a membership covering a
     day of it) that have no settlement there yet. Treasurer and back office only."""
     if not _sees_all(user):
         return []

@@ -27,16 +27,6 @@ LAYERS = [
 ]
 LAYER = {app: index for index, app in enumerate(LAYERS)}
 
-# The last upward imports, removed by the placements -> premiums hook (placements announces
-# approved / withdrawn hours through placements/signals.py; premiums listens in its
-# AppConfig.ready()), built at the same time on another branch. Delete this set, and its two
-# uses below, when that branch is merged. test_the_known_upward_imports_still_occur fails as
-# soon as an entry no longer occurs, so the set cannot outlive its reason.
-KNOWN_UNTIL_THE_HOOK = {
-    ("placements/services.py", "premiums"),
-    ("placements/imports/hours.py", "premiums"),
-}
-
 ROOT = Path(settings.BASE_DIR)
 
 
@@ -80,7 +70,6 @@ def test_no_app_imports_a_higher_one():
     upward = [
         f"{module}:{line} imports {imported} (higher)"
         for module, line, imported in _upward_imports()
-        if (module, imported) not in KNOWN_UNTIL_THE_HOOK
     ]
     assert not upward, (
         "A lower app imports a higher one (layers, lowest first: "
@@ -88,12 +77,6 @@ def test_no_app_imports_a_higher_one():
         + "). Move the code up, or let the higher app plug into a hook:\n"
         + "\n".join(upward)
     )
-
-
-def test_the_known_upward_imports_still_occur():
-    occurring = {(module, imported) for module, _line, imported in _upward_imports()}
-    gone = [f"{module} -> {imported}" for module, imported in KNOWN_UNTIL_THE_HOOK - occurring]
-    assert not gone, "No longer imported: remove from KNOWN_UNTIL_THE_HOOK:\n" + "\n".join(gone)
 
 
 def test_every_project_app_has_a_layer():

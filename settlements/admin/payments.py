@@ -1,7 +1,7 @@
 """The back office for what an approved settlement leaves behind: its PDF statement, its
 payment instructions and the SEPA transfer files paying them. All read-only: statements and
 instructions are made by the approval task, files by "Make the transfer file" (one service,
-settlements.payments.settlement_transfer_file_make). Nothing here is added, changed or
+settlements.services.payments.settlement_transfer_file_make). Nothing here is added, changed or
 deleted by hand: they are money documents (and the triggers of migration 0002 refuse it).
 
 The transfer file page also lists what cannot be paid yet: a payee of an approved
