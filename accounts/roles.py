@@ -1,4 +1,4 @@
-"""The three roles, as Django groups with their permissions, and the questions asked of them.
+"""The roles, as Django groups with their permissions, and the questions asked of them.
 
 The groups and their permissions are shipped as data: `roles_sync` runs after every migrate
 and makes the groups match ROLE_PERMISSIONS exactly (idempotent).
@@ -13,6 +13,10 @@ class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
     BACK_OFFICE = "back_office", _("Back office")
     TREASURER = "treasurer", _("Treasurer")
+    # NVSI's secretariat and board: members, contracts, appointments and the decision process.
+    NVSI_BOARD = "nvsi_board", _("NVSI board")
+    # Casts a member municipality's vote on the general framework (members.Municipality).
+    REPRESENTATIVE = "representative", _("Representative")
 
 
 # app label -> permission codenames ("*" = every permission of that app's models).
@@ -47,9 +51,11 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         ],
         "core": ["view_auditevent"],
     },
+    Role.NVSI_BOARD: {},
+    Role.REPRESENTATIVE: {},
 }
 
-ROLES_REQUIRING_MFA = frozenset({Role.BACK_OFFICE, Role.TREASURER})
+ROLES_REQUIRING_MFA = frozenset({Role.BACK_OFFICE, Role.TREASURER, Role.NVSI_BOARD})
 
 
 def roles_sync(sender=None, **kwargs) -> None:
@@ -83,6 +89,14 @@ def is_treasurer(user) -> bool:
     return Role.TREASURER in user_roles(user)
 
 
+def is_nvsi_board(user) -> bool:
+    return Role.NVSI_BOARD in user_roles(user)
+
+
+def is_representative(user) -> bool:
+    return Role.REPRESENTATIVE in user_roles(user)
+
+
 def is_back_office(user) -> bool:
     return (
         user.is_authenticated
@@ -92,7 +106,8 @@ def is_back_office(user) -> bool:
 
 
 def requires_mfa(user) -> bool:
-    """Back office, treasurer and superusers handle money: they must use a second factor."""
+    """Back office, treasurer, NVSI board and superusers handle money or appoint the people
+    who do: they must use a second factor."""
     if not user.is_authenticated:
         return False
     return user.is_superuser or user.is_staff or bool(user_roles(user) & ROLES_REQUIRING_MFA)

@@ -60,6 +60,13 @@ class Municipality(models.Model):
         blank=True,
         related_name="coordinated_municipalities",
     )
+    # Cast the municipality's vote on the general framework (governance). Appointed by NVSI.
+    representatives = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("representatives"),
+        blank=True,
+        related_name="represented_municipalities",
+    )
     settlement_iban = models.CharField(
         _("IBAN for settlements"),
         max_length=34,
@@ -101,6 +108,13 @@ class Membership(models.Model):
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+    decision_reference = models.CharField(
+        _("decision to join"),
+        max_length=200,
+        blank=True,
+        help_text=_("The municipality's own decision to join NVSI, e.g. a college decision."),
+    )
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("membership")
@@ -188,6 +202,17 @@ class Contract(models.Model):
     )
     renewal_months = models.PositiveSmallIntegerField(
         _("renewal period (months)"), null=True, blank=True
+    )
+    renews = models.ForeignKey(
+        "self",
+        verbose_name=_("renews"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewals",
+        help_text=_(
+            "The contract this one continues, e.g. a Flextensie B.V. contract renewed on NVSI."
+        ),
     )
     operator_fee_percentage = models.DecimalField(
         _("operator fee (%)"),

@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("settlements.urls")),
     path("", include("premiums.urls")),
+    path("", include("governance.urls")),
 ]

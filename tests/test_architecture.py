@@ -23,6 +23,7 @@ LAYERS = [
     "premiums",
     "billing",  # its bank statements pay premiums' payout runs: billing imports premiums
     "settlements",
+    "governance",  # decisions on the general framework write it through members.services
     "demo",
 ]
 LAYER = {app: index for index, app in enumerate(LAYERS)}
