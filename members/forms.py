@@ -62,6 +62,7 @@ class LocalFrameworkForm(forms.ModelForm):
             "decision_reference",
             "decision_date",
         ]
+        localized_fields = ["client_hourly_rate_min", "premium_per_hour", "large_hours_per_week"]
         widgets = {"valid_from": DATE_WIDGET, "decision_date": DATE_WIDGET}
         labels = {"decision_reference": _("College decision (reference)")}
         help_texts = {
