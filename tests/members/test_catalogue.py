@@ -355,3 +355,19 @@ def test_the_board_lists_every_request_and_others_only_their_own(
     assert {r.pk for r in board_open} == {mine.pk, theirs.pk}
     other_open = other_coordinator_client.get("/productenboek/aanvragen/").context["open"]
     assert [r.pk for r in other_open] == [theirs.pk]
+
+
+# --- Demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_catalogue_is_seeded_once(municipality):
+    from demo.catalogue import seed_catalogue
+
+    UserFactory(email="coordinator@demo.nvsi.nl")
+    first = seed_catalogue(municipalities={"GM0014": municipality})
+    second = seed_catalogue(municipalities={"GM0014": municipality})
+    assert first == second == {"instruments": 3, "open requests": 1}
+    assert Instrument.objects.filter(status=Instrument.Status.IN_PREPARATION).count() == 1
+    document = InstrumentDocument.objects.get()
+    assert document.file.open("rb").read(5) == b"%PDF-"
+    assert InstrumentRequest.objects.get().instrument.name == "Leerwerkpool"
