@@ -33,6 +33,7 @@ def demo_day():
 class Command(BaseCommand):
     help = (
         "Loads the demo data: regions, municipalities, frameworks, contracts, one user per role, "
+        "NVSI's product catalogue with one pending request, "
         "candidates, clients, assignments, a year of hours and a year of invoices with their "
         "payments, a year of premiums with a paid and a prepared payout run, and the "
         "half-yearly settlements (two half-years approved, one waiting for the treasurer, the "
