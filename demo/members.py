@@ -75,6 +75,7 @@ def seed_members(*, today: datetime.date) -> dict[str, Municipality]:
             "client_hourly_rate_min": Decimal("15.25"),
             "long_after_weeks": 20,
             "decision_reference": "Collegebesluit Groningen 2025-118",
+            "decision_date": _date("2025-11-18"),
         },
     )
     _upsert(

@@ -242,3 +242,6 @@ class FrameworkAdmin(admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         framework_delete(framework=obj, actor=request.user)
+
+
+from members import admin_catalogue  # noqa: E402, F401 - NVSI's product catalogue

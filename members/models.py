@@ -425,6 +425,9 @@ class Framework(models.Model):
         blank=True,
         help_text=_("The decision that set this version, e.g. a council or board decision."),
     )
+    # Required for a local version the municipality records in the portal (its college
+    # decision, members.services.local_framework_errors); older versions may lack it.
+    decision_date = models.DateField(_("decision date"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -496,3 +499,134 @@ class Framework(models.Model):
         if self.contribution_percentage is None or self.contribution_operator_percentage is None:
             return None
         return self.contribution_percentage - self.contribution_operator_percentage
+
+
+# --- NVSI's product catalogue ("productenboek") --------------------------------------------
+
+
+class Instrument(models.Model):
+    """An instrument NVSI manages for its members (Flextensie and others)."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", _("Available")
+        IN_PREPARATION = "in_preparation", _("In preparation")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    summary = models.CharField(_("summary"), max_length=200, blank=True)
+    description = models.TextField(_("description"))
+    conditions = models.TextField(
+        _("conditions"), blank=True, help_text=_("What a municipality agrees to when it joins.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.IN_PREPARATION
+    )
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instruments")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_available(self) -> bool:
+        return self.status == self.Status.AVAILABLE
+
+
+class InstrumentDocument(models.Model):
+    """A document of an instrument (conditions, model contract, leaflet), as a PDF."""
+
+    instrument = models.ForeignKey(
+        Instrument,
+        verbose_name=_("instrument"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    file = models.FileField(
+        _("document (PDF)"),
+        upload_to="catalogue/%Y/",
+        validators=[FileExtensionValidator(["pdf"]), validate_pdf_upload],
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instrument document")
+        verbose_name_plural = _("instrument documents")
+        ordering = ["instrument__name", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class InstrumentRequest(models.Model):
+    """A member municipality asks to use an instrument; the NVSI board decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    instrument = models.ForeignKey(
+        Instrument,
+        verbose_name=_("instrument"),
+        on_delete=models.PROTECT,
+        related_name="requests",
+    )
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name=_("municipality"),
+        on_delete=models.PROTECT,
+        related_name="instrument_requests",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    motivation = models.TextField(_("motivation"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("instrument request")
+        verbose_name_plural = _("instrument requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "instrument"],
+                condition=Q(status="pending"),
+                name="instrument_request_one_open",
+                violation_error_message=_(
+                    "This municipality already has an open request for this instrument."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_by__isnull=True, decided_at__isnull=True)
+                | (~Q(status="pending") & Q(decided_by__isnull=False, decided_at__isnull=False)),
+                name="instrument_request_decided_by_someone",
+                violation_error_message=_("A decided request names who decided it and when."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declined") | ~Q(decision_reason=""),
+                name="instrument_request_declined_has_reason",
+                violation_error_message=_("A declined request states its reason."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} – {self.municipality.name}"

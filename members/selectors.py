@@ -1,5 +1,6 @@
 """Reads for the members app. Scope lives here: a coordinator sees only their municipalities."""
 
+import calendar
 import dataclasses
 import datetime
 from decimal import Decimal
@@ -8,7 +9,13 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 
-from accounts.roles import is_back_office, is_coordinator, is_treasurer
+from accounts.roles import (
+    is_back_office,
+    is_coordinator,
+    is_nvsi_board,
+    is_representative,
+    is_treasurer,
+)
 from members.models import Contract, Framework, Membership, Municipality, PremiumCap
 
 
@@ -153,15 +160,32 @@ def framework_in_force(*, municipality: Municipality | None, on: datetime.date) 
 
 
 def municipality_list_for_user(*, user) -> QuerySet[Municipality]:
-    """Coordinators: their own municipalities. Treasurer and back office: all members."""
+    """Coordinators and representatives: their own municipalities. Treasurer, NVSI board and
+    back office: all members."""
     qs = Municipality.objects.select_related("region").order_by("name")
     if not user.is_authenticated:
         return qs.none()
-    if is_treasurer(user) or is_back_office(user):
+    if is_treasurer(user) or is_nvsi_board(user) or is_back_office(user):
         return qs
+    return municipality_list_acting_for(user=user)
+
+
+def municipality_list_acting_for(*, user) -> QuerySet[Municipality]:
+    """The municipalities the user acts for: as their coordinator or their representative.
+    Only these may record a local framework or ask to use an instrument."""
+    qs = Municipality.objects.select_related("region").order_by("name")
+    if not user.is_authenticated:
+        return qs.none()
+    own = Q(pk__in=[])
     if is_coordinator(user):
-        return qs.filter(coordinators=user)
-    return qs.none()
+        own |= Q(pk__in=user.coordinated_municipalities.values("pk"))
+    if is_representative(user):
+        own |= Q(pk__in=user.represented_municipalities.values("pk"))
+    return qs.filter(own)
+
+
+def user_acts_for(*, user, municipality: Municipality) -> bool:
+    return municipality_list_acting_for(user=user).filter(pk=municipality.pk).exists()
 
 
 def municipality_get_for_user(*, user, cbs_code: str) -> Municipality:
@@ -192,7 +216,8 @@ def contract_list_for_municipality(*, municipality: Municipality) -> QuerySet[Co
             Q(kind=Contract.Kind.MUNICIPALITY, municipality=municipality)
             | Q(kind=Contract.Kind.REGION, covered_municipalities=municipality)
         )
-        .select_related("municipality", "region")
+        .select_related("municipality", "region", "renews")
+        .prefetch_related("renewals")
         .distinct()
         .order_by("-start_date")
     )
@@ -204,3 +229,76 @@ def contract_list_expiring(*, today: datetime.date) -> list[Contract]:
         "municipality", "region"
     )
     return sorted((c for c in contracts if c.expires_soon(today)), key=lambda c: c.end_date)
+
+
+def local_framework_list(*, municipality: Municipality) -> QuerySet[Framework]:
+    """Every local version of the municipality, newest start first."""
+    return Framework.objects.filter(
+        scope=Framework.Scope.LOCAL, municipality=municipality
+    ).order_by("-valid_from")
+
+
+def local_framework_get_for_user(*, user, cbs_code: str, pk: int) -> Framework:
+    """One local version of a municipality the user acts for; 404 otherwise."""
+    municipality = get_object_or_404(municipality_list_acting_for(user=user), cbs_code=cbs_code)
+    return get_object_or_404(local_framework_list(municipality=municipality), pk=pk)
+
+
+# --- Contracts ending ------------------------------------------------------------------------
+
+
+class RenewalStatus:
+    RENEWED = "renewed"
+    AUTOMATIC = "automatic"
+    OPTION = "option"
+    ENDS = "ends"
+
+
+@dataclasses.dataclass(frozen=True)
+class ContractEnding:
+    contract: Contract
+    days: int
+    status: str
+    renewed_by: tuple[Contract, ...]
+
+
+def contract_renewal_status(contract: Contract) -> str:
+    """Renewed (a later contract names it in `renews`), else what the contract itself says."""
+    if contract.renewals.all():
+        return RenewalStatus.RENEWED
+    return {
+        Contract.Renewal.AUTOMATIC: RenewalStatus.AUTOMATIC,
+        Contract.Renewal.OPTION: RenewalStatus.OPTION,
+    }.get(contract.renewal, RenewalStatus.ENDS)
+
+
+def months_later(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` months on, or the month's last day where it is shorter."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def contract_list_ending(*, today: datetime.date, months: int) -> list[ContractEnding]:
+    """Every contract ending from today through the coming `months` months, soonest first,
+    with its renewal status."""
+    until = months_later(today, months)
+    contracts = (
+        Contract.objects.filter(end_date__gte=today, end_date__lte=until)
+        .select_related("municipality", "region")
+        .prefetch_related(
+            Prefetch("renewals", queryset=Contract.objects.order_by("start_date", "reference"))
+        )
+        .order_by("end_date", "reference")
+    )
+    return [
+        ContractEnding(
+            contract=contract,
+            days=(contract.end_date - today).days,
+            status=contract_renewal_status(contract),
+            renewed_by=tuple(contract.renewals.all()),
+        )
+        for contract in contracts
+    ]

@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import formats, timezone
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from core.services import audit_record, model_save_audited
 from members.models import Contract, Framework, LabourMarketRegion, Membership, Municipality
-from members.selectors import AT_LEAST, LOCAL_RULES, general_framework_in_force
+from members.selectors import AT_LEAST, LOCAL_RULES, general_framework_in_force, user_acts_for
 
 
 def framework_local_errors(*, framework: Framework) -> dict[str, str]:
@@ -283,6 +283,65 @@ def framework_delete(*, framework: Framework, actor, today: datetime.date | None
     _refuse_if_in_force(framework=framework, today=today or timezone.localdate())
     audit_record(actor=actor, action="framework.delete", obj=framework)
     framework.delete()
+
+
+# --- Local frameworks recorded by the municipality ------------------------------------------
+
+
+def _refuse_unless_acting_for(*, actor, municipality: Municipality) -> None:
+    if not user_acts_for(user=actor, municipality=municipality):
+        raise PermissionDenied(
+            _("Only a coordinator or representative of %(name)s records its local framework.")
+            % {"name": municipality.name}
+        )
+
+
+def local_framework_errors(*, framework: Framework, today: datetime.date) -> dict[str, str]:
+    """A local version recorded by the municipality: its college decision (reference and a
+    date not in the future), then every rule of framework_errors (stricter only, from a date
+    after today)."""
+    errors = {}
+    if framework.scope != Framework.Scope.LOCAL or framework.municipality_id is None:
+        errors["scope"] = _("A municipality records only its own local framework.")
+    if not (framework.decision_reference or "").strip():
+        errors["decision_reference"] = _(
+            "Give the municipality's decision that sets this version, e.g. the college decision."
+        )
+    if framework.decision_date is None:
+        errors["decision_date"] = _("Give the date of the municipality's decision.")
+    elif framework.decision_date > today:
+        errors["decision_date"] = _("The decision date cannot lie in the future.")
+    return {**errors, **framework_errors(framework=framework, today=today)}
+
+
+@transaction.atomic
+def local_framework_record(
+    *, framework: Framework, actor, today: datetime.date | None = None
+) -> Framework:
+    """A coordinator or representative records a new local version of their municipality,
+    with its college decision; validated and saved through framework_save (audited as
+    `framework.create`)."""
+    today = today or timezone.localdate()
+    if framework.pk is not None:
+        raise ValidationError(_("A local version is recorded as a new version."))
+    framework.scope = Framework.Scope.LOCAL
+    _refuse_unless_acting_for(actor=actor, municipality=framework.municipality)
+    errors = local_framework_errors(framework=framework, today=today)
+    if errors:
+        raise ValidationError(errors)
+    return framework_save(framework=framework, actor=actor, today=today)
+
+
+@transaction.atomic
+def local_framework_withdraw(
+    *, framework: Framework, actor, today: datetime.date | None = None
+) -> None:
+    """The municipality withdraws a local version not yet in force (audited as
+    `framework.delete`); one in force is history."""
+    if framework.scope != Framework.Scope.LOCAL:
+        raise PermissionDenied(_("A municipality withdraws only its own local framework."))
+    _refuse_unless_acting_for(actor=actor, municipality=framework.municipality)
+    framework_delete(framework=framework, actor=actor, today=today)
 
 
 @transaction.atomic

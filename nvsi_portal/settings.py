@@ -263,6 +263,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # --- Domain settings (defaults where DOMAIN.md marks a figure as not public) -------------
 
 CONTRACT_EXPIRY_WARNING_DAYS = env.int("CONTRACT_EXPIRY_WARNING_DAYS", default=90)
+# The "contracts ending" overview looks this many months ahead (members:contracts_ending).
+CONTRACT_ENDING_MONTHS = env.int("CONTRACT_ENDING_MONTHS", default=6)
 # An invoice is due this many days after its invoice date (the payment term on the invoice).
 INVOICE_PAYMENT_TERM_DAYS = env.int("INVOICE_PAYMENT_TERM_DAYS", default=14)
 # The first payment reminder goes out this many days after an invoice's due date.

@@ -8,6 +8,7 @@ from accounts.roles import Role
 from core.db import statistics_refresh
 from demo.accounts import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD, seed_users
 from demo.billing import queue_pdfs_on_commit, seed_billing
+from demo.catalogue import seed_catalogue
 from demo.members import seed_members
 from demo.placements import seed_placements
 from demo.placements_data import EXTRA_COORDINATORS
@@ -32,6 +33,7 @@ def demo_day():
 class Command(BaseCommand):
     help = (
         "Loads the demo data: regions, municipalities, frameworks, contracts, one user per role, "
+        "NVSI's product catalogue with one pending request, "
         "candidates, clients, assignments, a year of hours and a year of invoices with their "
         "payments, a year of premiums with a paid and a prepared payout run, and the "
         "half-yearly settlements (two half-years approved, one waiting for the treasurer, the "
@@ -45,6 +47,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             municipalities = seed_members(today=today)
             accounts = seed_users(municipalities=municipalities)
+            catalogue = seed_catalogue(municipalities=municipalities)
             counts = seed_placements(today=today, municipalities=municipalities)
             statistics_refresh()
         with transaction.atomic():
@@ -62,6 +65,9 @@ class Command(BaseCommand):
             statistics_refresh()
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded (dated around {today:%d-%m-%Y})."))
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
+        self.stdout.write(
+            "Catalogue: " + ", ".join(f"{count} {name}" for name, count in catalogue.items()) + "."
+        )
         self.stdout.write(
             "Billing: " + ", ".join(f"{count} {name}" for name, count in billing.items()) + "."
         )
