@@ -15,6 +15,19 @@ class InviteForm(forms.Form):
     last_name = forms.CharField(label=_("Last name"), max_length=150)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
+    def __init__(self, *args, user=None, **kwargs):
+        """`user`: who invites; the form offers only the roles they may grant (the service
+        checks again)."""
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            from accounts.roles import grantable_roles
+
+            self.fields["role"].choices = [(r.value, r.label) for r in grantable_roles(user)]
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label=_("New e-mail address"))
+
 
 def invite_form_class() -> type[InviteForm]:
     """The invite form the admin shows: `settings.ACCOUNTS_INVITE_FORM`, a subclass of

@@ -19,11 +19,15 @@ class Role(models.TextChoices):
     REPRESENTATIVE = "representative", _("Representative")
 
 
-# app label -> permission codenames ("*" = every permission of that app's models).
+# app label -> permission codenames: "*" = every permission of that app's models, "view" =
+# every view permission of that app's models, else a list of codenames.
 ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
     Role.COORDINATOR: {},
+    # The operator administers and advises: it reads the members data (frameworks, caps,
+    # memberships, contracts, municipalities, the catalogue) but no longer changes it, and it
+    # invites only its own back-office colleagues (accounts.services.user_invite).
     Role.BACK_OFFICE: {
-        "members": "*",
+        "members": "view",
         "placements": "*",
         "billing": "*",
         "premiums": "*",
@@ -51,9 +55,65 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         ],
         "core": ["view_auditevent"],
     },
-    Role.NVSI_BOARD: {},
+    # NVSI's secretariat and board: members, contracts, the catalogue and appointments.
+    Role.NVSI_BOARD: {
+        "members": [
+            "view_labourmarketregion",
+            "add_municipality",
+            "change_municipality",
+            "view_municipality",
+            "add_membership",
+            "change_membership",
+            "view_membership",
+            "add_contract",
+            "change_contract",
+            "view_contract",
+            "add_framework",
+            "change_framework",
+            "delete_framework",  # the admin allows it for a version not yet in force only
+            "view_framework",
+            "add_premiumcap",
+            "change_premiumcap",
+            "delete_premiumcap",  # idem
+            "view_premiumcap",
+            "add_instrument",
+            "change_instrument",
+            "view_instrument",
+            "add_instrumentdocument",
+            "change_instrumentdocument",
+            "delete_instrumentdocument",
+            "view_instrumentdocument",
+            "change_instrumentrequest",
+            "view_instrumentrequest",
+        ],
+        "core": ["view_auditevent"],
+        "accounts": ["view_user", "add_user", "change_user"],
+    },
     Role.REPRESENTATIVE: {},
 }
+
+# Who may grant which role (invite or appoint); superusers grant every role. The operator's
+# back office invites its own colleagues only: never the people who approve its work or
+# decide on the framework.
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.BACK_OFFICE: frozenset({Role.BACK_OFFICE}),
+    Role.NVSI_BOARD: frozenset(
+        {Role.COORDINATOR, Role.REPRESENTATIVE, Role.TREASURER, Role.NVSI_BOARD}
+    ),
+}
+
+# A back-office account holds no other role: the operator never approves its own work nor
+# casts a municipality's vote.
+INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
+    frozenset({Role.BACK_OFFICE, other})
+    for other in (Role.COORDINATOR, Role.REPRESENTATIVE, Role.TREASURER, Role.NVSI_BOARD)
+)
+
+# Roles whose accounts the back office may not change (e-mail, groups, municipalities,
+# activation): they approve the operator's work, supervise or decide.
+PROTECTED_ROLES = frozenset(
+    {Role.COORDINATOR, Role.REPRESENTATIVE, Role.TREASURER, Role.NVSI_BOARD}
+)
 
 ROLES_REQUIRING_MFA = frozenset({Role.BACK_OFFICE, Role.TREASURER, Role.NVSI_BOARD})
 
@@ -65,7 +125,9 @@ def roles_sync(sender=None, **kwargs) -> None:
         wanted = Permission.objects.none()
         for app_label, codenames in per_app.items():
             perms = Permission.objects.filter(content_type__app_label=app_label)
-            if codenames != "*":
+            if codenames == "view":
+                perms = perms.filter(codename__startswith="view_")
+            elif codenames != "*":
                 perms = perms.filter(codename__in=codenames)
             wanted = wanted | perms
         group.permissions.set(wanted)
@@ -117,3 +179,24 @@ def has_mfa(user) -> bool:
     from allauth.mfa.models import Authenticator
 
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def grantable_roles(user) -> list[Role]:
+    """The roles `user` may give someone (invite or appoint), in Role order."""
+    if not user.is_authenticated:
+        return []
+    if user.is_superuser:
+        return list(Role)
+    allowed = set()
+    for role in user_roles(user):
+        allowed |= GRANTABLE_ROLES.get(role, frozenset())
+    return [role for role in Role if role in allowed]
+
+
+def roles_conflict(roles) -> frozenset[str] | None:
+    """The first incompatible pair within `roles`, or None."""
+    roles = frozenset(roles)
+    for pair in INCOMPATIBLE_ROLES:
+        if pair <= roles:
+            return pair
+    return None

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -51,8 +52,22 @@ class MunicipalityAdmin(admin.ModelAdmin):
     list_filter = ["region", "memberships__status"]
     search_fields = ["name", "cbs_code"]
     list_select_related = ["region"]
-    autocomplete_fields = ["region", "coordinators"]
+    autocomplete_fields = ["region"]
+    readonly_fields = ["coordinators_display", "representatives_display"]
     inlines = [MembershipInline]
+
+    # Coordinators and representatives are appointed through the user admin's invite and
+    # appoint pages (accounts.services: who may grant which role, audited), not here.
+    @admin.display(description=_("coordinators"))
+    def coordinators_display(self, obj):
+        return ", ".join(str(user) for user in obj.coordinators.all()) or "-"
+
+    @admin.display(description=_("representatives"))
+    def representatives_display(self, obj):
+        return ", ".join(str(user) for user in obj.representatives.all()) or "-"
+
+    def get_exclude(self, request, obj=None):
+        return ["coordinators", "representatives"]
 
     def save_model(self, request, obj, form, change):
         municipality_save(municipality=obj, actor=request.user)
@@ -73,12 +88,28 @@ class MembershipAdmin(UndeletableAdminMixin, admin.ModelAdmin):
         membership_save(membership=obj, actor=request.user)
 
 
+def _fee_carried_over(form, *, queryset) -> None:
+    """A new version or contract added by someone who may not set the operator fee keeps the
+    fee in force (the latest of `queryset`): the fee changes only through a decision."""
+    if "operator_fee_percentage" in form.fields or form.instance.pk is not None:
+        return
+    latest = queryset.exclude(operator_fee_percentage=None).order_by("-valid_from").first()
+    form.instance.operator_fee_percentage = latest.operator_fee_percentage if latest else None
+
+
 class ContractForm(forms.ModelForm):
     class Meta:
         model = Contract
         fields = "__all__"
 
     def _post_clean(self):
+        if self.cleaned_data.get("kind") == Contract.Kind.EXECUTION:
+            _fee_carried_over(
+                self,
+                queryset=Contract.objects.filter(kind=Contract.Kind.EXECUTION).annotate(
+                    valid_from=models.F("start_date")
+                ),
+            )
         super()._post_clean()  # copies the values onto self.instance and validates the model
         if not self.errors:
             for field, message in contract_errors(contract=self.instance).items():
@@ -101,8 +132,19 @@ class ContractForm(forms.ModelForm):
         return data
 
 
+class OperatorFeeReadOnlyMixin:
+    """The operator's fee changes only through a decision of the members (governance); in the
+    admin only a superuser may still correct it."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields.append("operator_fee_percentage")
+        return fields
+
+
 @admin.register(Contract)
-class ContractAdmin(UndeletableAdminMixin, admin.ModelAdmin):
+class ContractAdmin(OperatorFeeReadOnlyMixin, UndeletableAdminMixin, admin.ModelAdmin):
     form = ContractForm
     list_display = ["reference", "kind", "party_display", "start_date", "end_date", "expiry"]
     list_filter = ["kind", "renewal"]
@@ -158,6 +200,10 @@ class FrameworkForm(forms.ModelForm):
         fields = "__all__"
 
     def _post_clean(self):
+        if self.cleaned_data.get("scope") == Framework.Scope.GENERAL:
+            _fee_carried_over(
+                self, queryset=Framework.objects.filter(scope=Framework.Scope.GENERAL)
+            )
         super()._post_clean()  # copies the values onto self.instance and validates the model
         if not self.errors:
             errors = framework_errors(
@@ -170,7 +216,7 @@ class FrameworkForm(forms.ModelForm):
 
 
 @admin.register(Framework)
-class FrameworkAdmin(admin.ModelAdmin):
+class FrameworkAdmin(OperatorFeeReadOnlyMixin, admin.ModelAdmin):
     form = FrameworkForm
     list_display = [
         "__str__",

@@ -37,7 +37,10 @@ class InviteWithMunicipalitiesForm(InviteForm):
         label=_("Municipalities"),
         queryset=Municipality.objects.order_by("name"),
         required=False,
-        help_text=_("Only for coordinators: the municipalities they work for."),
+        help_text=_(
+            "Only for coordinators and representatives: the municipalities they work for or "
+            "represent."
+        ),
     )
 
 

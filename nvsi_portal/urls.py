@@ -6,6 +6,7 @@ from accounts import views as accounts_views
 urlpatterns = [
     path("", accounts_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),  # before allauth's: replaces /accounts/email/
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("media/<path:path>", accounts_views.media_for_back_office, name="media"),

@@ -116,6 +116,26 @@ def treasurer_with_mfa(db):
 
 
 @pytest.fixture
+def board_member(db):
+    """NVSI's board (secretariat) without a second factor yet."""
+    return UserFactory(email="board@nvsi.example.nl", role=Role.NVSI_BOARD, is_staff=True)
+
+
+@pytest.fixture
+def board_member_with_mfa(db):
+    return UserFactory(
+        email="board.mfa@nvsi.example.nl", role=Role.NVSI_BOARD, is_staff=True, mfa=True
+    )
+
+
+@pytest.fixture
+def representative(municipality):
+    user = UserFactory(email="wethouder@groningen.example.nl", role=Role.REPRESENTATIVE)
+    municipality.representatives.add(user)
+    return user
+
+
+@pytest.fixture
 def superuser_with_mfa(db):
     return UserFactory(email="admin@nvsi.example.nl", is_staff=True, is_superuser=True, mfa=True)
 
@@ -141,6 +161,16 @@ def back_office_client(back_office_with_mfa):
 @pytest.fixture
 def treasurer_client(treasurer_with_mfa):
     return _client_for(treasurer_with_mfa)
+
+
+@pytest.fixture
+def board_client(board_member_with_mfa):
+    return _client_for(board_member_with_mfa)
+
+
+@pytest.fixture
+def representative_client(representative):
+    return _client_for(representative)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office
+from accounts.services import approver_independence_check
 from core.sepa import SepaPayment, sepa_credit_transfer_file
 from core.services import audit_record
 from core.validators import iban_normalise
@@ -218,6 +219,7 @@ def payout_run_approve(*, run: PayoutRun, actor) -> PayoutRun:
         )
     if actor.pk == run.prepared_by_id:
         raise PermissionDenied(_("The person who prepared a payout run cannot approve it."))
+    approver_independence_check(approver=actor, preparer=run.prepared_by)
     if run.status != PayoutRun.Status.PREPARED:
         return run
     lines = list(run.lines.order_by("pk"))

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office, is_treasurer
+from accounts.services import approver_independence_check
 from core.db import require_atomic
 from core.money import percentage_of
 from core.services import audit_record
@@ -244,6 +245,7 @@ def _decide_check(settlement: Settlement, actor) -> None:
         raise PermissionDenied(
             _("You submitted this settlement; another treasurer must approve or reject it.")
         )
+    approver_independence_check(approver=actor, preparer=settlement.submitted_by)
 
 
 def settlement_fingerprint(settlement: Settlement) -> str:

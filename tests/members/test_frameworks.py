@@ -260,9 +260,9 @@ def test_invalid_payout_moment_refused(general_versions, municipality, back_offi
     assert "payout_moments" in error.value.message_dict
 
 
-def test_admin_form_shows_error_on_the_field(general_versions, municipality, back_office_client):
+def test_admin_form_shows_error_on_the_field(general_versions, municipality, board_client):
     starts = timezone.localdate() + datetime.timedelta(days=30)
-    response = back_office_client.post(
+    response = board_client.post(
         "/admin/members/framework/add/",
         {
             "scope": "local",
@@ -279,9 +279,9 @@ def test_admin_form_shows_error_on_the_field(general_versions, municipality, bac
     assert not Framework.objects.filter(scope=Framework.Scope.LOCAL).exists()
 
 
-def test_admin_saves_a_stricter_local_version(general_versions, municipality, back_office_client):
+def test_admin_saves_a_stricter_local_version(general_versions, municipality, board_client):
     starts = timezone.localdate() + datetime.timedelta(days=30)
-    response = back_office_client.post(
+    response = board_client.post(
         "/admin/members/framework/add/",
         {
             "scope": "local",
@@ -300,11 +300,11 @@ def test_admin_saves_a_stricter_local_version(general_versions, municipality, ba
 
 @pytest.mark.parametrize("days_from_today", [0, -1, -400])
 def test_admin_refuses_a_version_starting_today_or_earlier(
-    days_from_today, general_versions, municipality, back_office_client
+    days_from_today, general_versions, municipality, board_client
 ):
     """History stays: a new version can only start after today; the error is on its field."""
     starts = timezone.localdate() + datetime.timedelta(days=days_from_today)
-    response = back_office_client.post(
+    response = board_client.post(
         "/admin/members/framework/add/",
         {
             "scope": "local",
@@ -346,23 +346,23 @@ def test_future_version_may_be_corrected_and_withdrawn(general_versions, back_of
     assert not Framework.objects.filter(pk=version.pk).exists()
 
 
-def test_admin_refuses_changing_or_deleting_version_in_force(premium_caps, back_office_client):
+def test_admin_refuses_changing_or_deleting_version_in_force(premium_caps, board_client):
     today = timezone.localdate()
     in_force = FrameworkFactory(valid_from=today - datetime.timedelta(days=1))
     future = FrameworkFactory(valid_from=today + datetime.timedelta(days=30))
 
-    change = back_office_client.post(
+    change = board_client.post(
         f"/admin/members/framework/{in_force.pk}/change/", {"client_hourly_rate_min": "20.00"}
     )
     assert change.status_code == 403
-    delete = back_office_client.post(
+    delete = board_client.post(
         f"/admin/members/framework/{in_force.pk}/delete/", {"post": "yes"}
     )
     assert delete.status_code == 403
     assert Framework.objects.get(pk=in_force.pk).client_hourly_rate_min == Decimal("14.71")
 
     # A version not yet in force may still be withdrawn.
-    response = back_office_client.post(
+    response = board_client.post(
         f"/admin/members/framework/{future.pk}/delete/", {"post": "yes"}
     )
     assert response.status_code == 302

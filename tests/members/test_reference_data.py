@@ -188,7 +188,7 @@ def test_history_never_changes_a_version_in_force(back_office):
     assert in_force.client_hourly_rate_min == Decimal("14.71")
 
 
-def test_admin_records_history_with_the_tick_box(back_office_client):
+def test_admin_records_history_with_the_tick_box(superuser_client):
     _migrate_reference_data()
     data = {
         "scope": "general",
@@ -206,13 +206,13 @@ def test_admin_records_history_with_the_tick_box(back_office_client):
         "large_hours_per_week": "32.00",
         "large_concurrent_candidates": "10",
     }
-    refused = back_office_client.post(
+    refused = superuser_client.post(
         "/admin/members/framework/add/", {**data, "record_as_history": ""}
     )
     assert refused.status_code == 200
     assert "valid_from" in refused.context["adminform"].form.errors
 
-    response = back_office_client.post("/admin/members/framework/add/", data)
+    response = superuser_client.post("/admin/members/framework/add/", data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     version = Framework.objects.get(valid_from=D(2023, 7, 1))
     assert AuditEvent.objects.filter(

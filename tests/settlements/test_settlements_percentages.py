@@ -156,9 +156,10 @@ def test_an_execution_contract_at_the_framework_fee_may_start_any_day(framework,
     assert contract_save(contract=contract, actor=back_office_user).pk is not None
 
 
-def test_the_admin_names_the_rule_on_the_start_date(framework, back_office_client):
+def test_the_admin_names_the_rule_on_the_start_date(framework, superuser_client):
+    """Only a superuser sets the fee by hand (otherwise it follows a members' decision)."""
     version = _version(datetime.date(2027, 4, 1))
-    response = back_office_client.post(
+    response = superuser_client.post(
         "/admin/members/framework/add/",
         {
             "scope": "general",
