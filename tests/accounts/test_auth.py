@@ -358,7 +358,9 @@ def test_invitation_refused(
     assert mailoutbox == []
 
 
-def test_admin_invite_view(municipality, board_client, mailoutbox, django_capture_on_commit_callbacks):
+def test_admin_invite_view(
+    municipality, board_client, mailoutbox, django_capture_on_commit_callbacks
+):
     assert board_client.get("/admin/accounts/user/invite/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = board_client.post(

@@ -16,9 +16,7 @@ def client_for(user) -> Client:
 
 @pytest.fixture
 def board(db):
-    return UserFactory(
-        email="board@nvsi.example.nl", role=Role.NVSI_BOARD, is_staff=True, mfa=True
-    )
+    return UserFactory(email="board@nvsi.example.nl", role=Role.NVSI_BOARD, is_staff=True, mfa=True)
 
 
 @pytest.fixture

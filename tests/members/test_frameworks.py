@@ -355,16 +355,12 @@ def test_admin_refuses_changing_or_deleting_version_in_force(premium_caps, board
         f"/admin/members/framework/{in_force.pk}/change/", {"client_hourly_rate_min": "20.00"}
     )
     assert change.status_code == 403
-    delete = board_client.post(
-        f"/admin/members/framework/{in_force.pk}/delete/", {"post": "yes"}
-    )
+    delete = board_client.post(f"/admin/members/framework/{in_force.pk}/delete/", {"post": "yes"})
     assert delete.status_code == 403
     assert Framework.objects.get(pk=in_force.pk).client_hourly_rate_min == Decimal("14.71")
 
     # A version not yet in force may still be withdrawn.
-    response = board_client.post(
-        f"/admin/members/framework/{future.pk}/delete/", {"post": "yes"}
-    )
+    response = board_client.post(f"/admin/members/framework/{future.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Framework.objects.filter(pk=future.pk).exists()
 
