@@ -1,4 +1,5 @@
-"""Demo users, one per role (and a second coordinator to show scoping)."""
+"""Demo users, one per role (and a second coordinator to show scoping), NVSI's board and one
+representative (wethouder) per demo municipality."""
 
 import base64
 import hashlib
@@ -7,9 +8,10 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
+from django.utils.text import slugify
 
 from accounts.models import User
-from accounts.roles import Role, roles_sync
+from accounts.roles import ROLES_REQUIRING_MFA, Role, roles_sync
 
 DEMO_PASSWORD = "Flextensie-demo-2026"  # noqa: S105 - printed on purpose: demo accounts only
 
@@ -20,7 +22,14 @@ DEMO_USERS = [
     ("coordinator.drenthe@demo.nvsi.nl", "Dirk", "Drenth", Role.COORDINATOR, ["GM0106", "GM0114"]),
     (DEMO_BACK_OFFICE_EMAIL, "Bram", "Backoffice", Role.BACK_OFFICE, []),
     ("treasurer@demo.nvsi.nl", "Petra", "Penningmeester", Role.TREASURER, []),
+    ("bestuur@demo.nvsi.nl", "Bea", "Bestuurder", Role.NVSI_BOARD, []),
+    ("secretaris@demo.nvsi.nl", "Sander", "Secretaris", Role.NVSI_BOARD, []),
 ]
+STAFF_ROLES = (Role.BACK_OFFICE, Role.NVSI_BOARD)  # they use the admin
+
+
+def representative_email(municipality) -> str:
+    return f"wethouder.{slugify(municipality.name)}@demo.nvsi.nl"
 
 
 def demo_totp_secret(email: str) -> str:
@@ -37,16 +46,40 @@ def seed_users(*, municipalities: dict) -> list[tuple[str, str]]:
         if user is None:
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD)
         user.first_name, user.last_name = first, last
-        user.is_staff = role == Role.BACK_OFFICE
+        user.is_staff = role in STAFF_ROLES
         user.save(update_fields=["first_name", "last_name", "is_staff"])
         user.groups.set([Group.objects.get(name=role.value)])
         for code in codes:
             municipalities[code].coordinators.add(user)
-        if (
-            role in (Role.BACK_OFFICE, Role.TREASURER)
-            and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
-        ):
-            TOTP.activate(user, demo_totp_secret(email))
-            RecoveryCodes.activate(user)
+        if role in ROLES_REQUIRING_MFA:
+            _demo_totp(user)
         created.append((role.label, email))
+    created += _seed_representatives(municipalities=municipalities)
+    return created
+
+
+def _demo_totp(user: User) -> None:
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, demo_totp_secret(user.email))
+        RecoveryCodes.activate(user)
+
+
+def _seed_representatives(*, municipalities: dict) -> list[tuple[str, str]]:
+    """One representative (the alderman, wethouder) per demo municipality; no MFA, as the
+    coordinators."""
+    group = Group.objects.get(name=Role.REPRESENTATIVE.value)
+    created = []
+    for code, municipality in sorted(municipalities.items()):
+        email = representative_email(municipality)
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                first_name="Wethouder",
+                last_name=municipality.name,
+            )
+        user.groups.set([group])
+        municipality.representatives.add(user)
+        created.append((f"{Role.REPRESENTATIVE.label}", f"{email} ({code})"))
     return created

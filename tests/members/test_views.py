@@ -78,6 +78,21 @@ SCOPE = {
         "unknown": 404,
     },
     "back_office_client": {"detail A": 200, "overview": 200, "media A": 200},
+    "board_client": {
+        "detail A": 200,
+        "detail B": 200,
+        "document B": 200,
+        "overview": 200,
+        "media A": 404,
+        "unknown": 404,
+    },
+    "representative_client": {
+        "detail A": 200,
+        "detail B": 404,
+        "document B": 404,
+        "overview": 404,
+        "media A": 404,
+    },
     "no_role_client": {"detail A": 404, "overview": 404, "document A": 404},
 }
 

@@ -92,6 +92,6 @@ class Command(BaseCommand):
         for email, _first, _last, codes in EXTRA_COORDINATORS:
             self.stdout.write(f"  {Role.COORDINATOR.label:<14} {email} ({', '.join(codes)})")
         self.stdout.write(
-            "Back office and treasurer use two-factor authentication: "
+            "Back office, treasurer and NVSI board use two-factor authentication: "
             "`make totp EMAIL=treasurer@demo.nvsi.nl` prints the current code."
         )
