@@ -33,9 +33,10 @@ class UserAdminForm(forms.ModelForm):
         if groups is not None:
             pair = roles_conflict(g.name for g in groups)
             if pair:
+                other = Role(next(iter(pair - {Role.BACK_OFFICE.value})))
                 raise forms.ValidationError(
-                    _("A back-office account cannot also be %(role)s.")
-                    % {"role": Role(sorted(pair - {Role.BACK_OFFICE.value})[0]).label.lower()}
+                    _("A back-office account cannot also hold the role %(role)s.")
+                    % {"role": other.label}
                 )
         return groups
 

@@ -53,22 +53,17 @@ def _grant_check(*, role: Role, municipalities: list, actor: User | None) -> Non
     """Refuse a role the actor may not grant, or a municipality link that does not fit it.
     `actor=None` is the system (management commands, migrations)."""
     if actor is not None and role not in grantable_roles(actor):
-        raise ValidationError(
-            {
-                "role": _(
-                    "You may not appoint a %(role)s: only the NVSI board appoints coordinators, "
-                    "representatives, treasurers and board members; the back office invites "
-                    "back-office colleagues only."
-                )
-                % {"role": role.label.lower()}
-            },
-            code="not_grantable",
-        )
+        message = _(
+            "You may not appoint someone in the role %(role)s: only the NVSI board appoints "
+            "coordinators, representatives, treasurers and board members; the back office "
+            "invites back-office colleagues only."
+        ) % {"role": role.label}
+        raise ValidationError({"role": ValidationError(message, code="not_grantable")})
     if role in MUNICIPALITY_ROLES and not municipalities:
         raise ValidationError(
             {
-                "municipalities": _("A %(role)s needs at least one municipality.")
-                % {"role": role.label.lower()}
+                "municipalities": _("The role %(role)s needs at least one municipality.")
+                % {"role": role.label}
             }
         )
     if role not in MUNICIPALITY_ROLES and municipalities:
@@ -84,17 +79,12 @@ def _grant_check(*, role: Role, municipalities: list, actor: User | None) -> Non
 def _conflict_check(*, roles) -> None:
     pair = roles_conflict(roles)
     if pair:
-        labels = sorted(Role(role).label.lower() for role in pair)
-        raise ValidationError(
-            {
-                "role": _(
-                    "A %(first)s cannot also be %(second)s: the operator's staff never approve "
-                    "their own work or cast a municipality's vote."
-                )
-                % {"first": labels[0], "second": labels[1]}
-            },
-            code="incompatible_roles",
-        )
+        other = Role(next(iter(pair - {Role.BACK_OFFICE.value})))
+        message = _(
+            "A back-office account cannot also hold the role %(role)s: the operator's staff "
+            "never approve their own work or cast a municipality's vote."
+        ) % {"role": other.label}
+        raise ValidationError({"role": ValidationError(message, code="incompatible_roles")})
 
 
 def _link_municipalities(*, user: User, role: Role, municipalities: list) -> None:
