@@ -143,7 +143,12 @@ def user_role_grant(
     *, user: User, role: Role, municipalities: Iterable = (), actor: User | None
 ) -> User:
     """Give an existing account another role (e.g. flag a coordinator as its municipality's
-    representative), or link it to more municipalities in a role it has; audited."""
+    representative), or link it to more municipalities in a role it has; audited.
+
+    An account the back office once invited (before the board appointed) and that NVSI now
+    appoints in an approving or deciding role counts from then on as appointed by NVSI: its
+    inviter becomes the appointing board member (the audit trail keeps the old one), so
+    approver_independence_check accepts it."""
     role = Role(role)
     municipalities = list(municipalities)
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -158,15 +163,27 @@ def user_role_grant(
         user.is_staff = True
         user.save(update_fields=["is_staff"])
     user._role_cache = None
+    inviter_before = user.invited_by
+    if (
+        actor is not None
+        and role in PROTECTED_ROLES
+        and any(Role.BACK_OFFICE in user_roles(i) for i in user_inviters(user=user))
+    ):
+        user.invited_by = actor
+        user.save(update_fields=["invited_by"])
     audit_record(
         actor=actor,
         action="user.role_grant",
         obj=user,
         summary=_("Appointed as %(role)s") % {"role": role.label},
-        before={"roles": ", ".join(sorted(before))},
+        before={
+            "roles": ", ".join(sorted(before)),
+            "invited_by": inviter_before.email if inviter_before else "",
+        },
         after={
             "roles": ", ".join(sorted(before | {role.value})),
             "municipalities": ", ".join(m.cbs_code for m in municipalities),
+            "invited_by": user.invited_by.email if user.invited_by else "",
         },
     )
     return user

@@ -155,3 +155,27 @@ def test_a_coordinator_appointed_by_the_nvsi_board_approves(
     )
     run = payout_run_approve(run=prepared_run, actor=coordinator)
     assert (run.status, run.approved_by) == (PayoutRun.Status.APPROVED, coordinator)
+
+
+def test_the_board_reappoints_a_coordinator_the_back_office_once_invited(
+    town, prepared_run, back_office_with_mfa, board_member_with_mfa
+):
+    """Accounts the back office invited before this rule approve again once NVSI appoints
+    them; the audit trail keeps who invited them first."""
+    from accounts.services import user_role_grant
+    from core.models import AuditEvent
+
+    coordinator = UserFactory(
+        role=Role.COORDINATOR, municipalities=[town], invited_by=back_office_with_mfa
+    )
+    with pytest.raises(PermissionDenied):
+        payout_run_approve(run=prepared_run, actor=coordinator)
+
+    user_role_grant(
+        user=coordinator, role=Role.COORDINATOR, municipalities=[town], actor=board_member_with_mfa
+    )
+    coordinator.refresh_from_db()
+    event = AuditEvent.objects.get(action="user.role_grant", object_id=str(coordinator.pk))
+    assert event.changes["invited_by"] == [back_office_with_mfa.email, board_member_with_mfa.email]
+    run = payout_run_approve(run=prepared_run, actor=coordinator)
+    assert run.approved_by == coordinator
