@@ -41,11 +41,14 @@ def home(request):
 
 @login_required
 def media_for_back_office(request, path: str):
-    """Uploaded files (signed contracts) for the back office's admin links; 404 for others.
+    """Uploaded files (signed contracts, catalogue documents) for the admin's links of the back
+    office and the NVSI board, who manages the contracts; 404 for others.
 
     Coordinators download their own documents through scoped views (members.views).
     """
-    if not is_back_office(request.user):
+    if not (
+        is_back_office(request.user) or (is_nvsi_board(request.user) and request.user.is_staff)
+    ):
         raise Http404
     return serve(request, path, document_root=settings.MEDIA_ROOT)
 
