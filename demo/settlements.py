@@ -40,6 +40,7 @@ from settlements.services.runs import settlement_run_municipalities, settlement_
 
 BACK_OFFICE_EMAIL = "backoffice@demo.nvsi.nl"
 TREASURER_EMAIL = "treasurer@demo.nvsi.nl"
+DEMO_BOARD_EMAIL = "bestuur@demo.nvsi.nl"
 WAITING_CODE = "GM1952"  # Midden-Groningen: its last complete half-year awaits the treasurer
 
 
@@ -66,6 +67,7 @@ def _run_once(period: Period, *, actor) -> None:
 def seed_settlements(*, today: datetime.date) -> dict[str, int]:
     back_office = User.objects.get(email=BACK_OFFICE_EMAIL)
     treasurer = User.objects.get(email=TREASURER_EMAIL)
+    board = User.objects.get(email=DEMO_BOARD_EMAIL)
     settled, running = demo_periods(today)
 
     members = set()
@@ -74,7 +76,8 @@ def seed_settlements(*, today: datetime.date) -> dict[str, int]:
     for municipality in sorted(members, key=lambda m: m.cbs_code):
         if not municipality.settlement_iban:
             municipality.settlement_iban = demo_settlement_iban(municipality)
-            municipality_save(municipality=municipality, actor=back_office)
+            # The settlement account is NVSI's to record, not the operator's (accounts.roles).
+            municipality_save(municipality=municipality, actor=board)
 
     for period in (*settled, running):
         _run_once(period, actor=back_office)
