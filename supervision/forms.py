@@ -74,7 +74,9 @@ class PaymentFilterForm(_PeriodMixin, _ScopedMunicipalityMixin, forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
     source = forms.ChoiceField(
-        label=_("Source"), required=False, choices=[("", _("Every source")), *Payment.Source.choices]
+        label=_("Source"),
+        required=False,
+        choices=[("", _("Every source")), *Payment.Source.choices],
     )
     date_from = _date_field(_("Paid from"))
     date_to = _date_field(_("Paid up to and including"))
@@ -121,7 +123,7 @@ class AuditFilterForm(_PeriodMixin, forms.Form):
     actor = forms.CharField(
         label=_("Who"),
         required=False,
-        help_text=_("Name or e-mail address; \"system\" for background jobs."),
+        help_text=_('Name or e-mail address; "system" for background jobs.'),
     )
     action = forms.ChoiceField(label=_("What"), required=False)
     date_from = _date_field(_("From"))

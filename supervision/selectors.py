@@ -92,9 +92,7 @@ def bank_statement_list_for_user(*, user) -> QuerySet[BankStatement]:
     return BankStatement.objects.select_related("imported_by").annotate(
         line_count=Count("lines"),
         matched_count=Count("lines", filter=Q(lines__status=BankStatementLine.Status.MATCHED)),
-        unmatched_count=Count(
-            "lines", filter=Q(lines__status=BankStatementLine.Status.UNMATCHED)
-        ),
+        unmatched_count=Count("lines", filter=Q(lines__status=BankStatementLine.Status.UNMATCHED)),
         ignored_count=Count("lines", filter=Q(lines__status=BankStatementLine.Status.IGNORED)),
         credit_total=Coalesce(
             Sum("lines__amount", filter=Q(lines__is_credit=True)), Value(ZERO), output_field=MONEY
@@ -200,9 +198,7 @@ def payment_invoices(payment: Payment | None) -> list[PaidInvoice]:
         payment.allocations.select_related("invoice__client").order_by("invoice__number")
     )
     names = invoice_municipality_names([a.invoice_id for a in allocations])
-    return [
-        PaidInvoice(a.invoice, a.amount, names.get(a.invoice_id, [])) for a in allocations
-    ]
+    return [PaidInvoice(a.invoice, a.amount, names.get(a.invoice_id, [])) for a in allocations]
 
 
 def invoice_municipality_names(invoice_ids) -> dict[int, list[str]]:
@@ -426,7 +422,9 @@ def ageing_by_municipality(invoices: QuerySet[Invoice]) -> list[AgeingRow]:
     rows: dict[int, AgeingRow] = {}
     for invoice_id, municipality_id, name, code in (
         InvoiceLine.objects.filter(invoice_id__in=list(open_invoices))
-        .values_list("invoice_id", "municipality_id", "municipality__name", "municipality__cbs_code")
+        .values_list(
+            "invoice_id", "municipality_id", "municipality__name", "municipality__cbs_code"
+        )
         .distinct()
     ):
         row = rows.setdefault(municipality_id, AgeingRow(name=name, code=code))
@@ -485,9 +483,7 @@ def transfer_file_payments(transfer_file: SettlementTransferFile) -> QuerySet[Se
 def audit_event_list_for_user(*, user) -> QuerySet[AuditEvent]:
     if not supervises(user):
         return AuditEvent.objects.none()
-    return AuditEvent.objects.select_related("actor", "content_type").order_by(
-        "-created_at", "-id"
-    )
+    return AuditEvent.objects.select_related("actor", "content_type").order_by("-created_at", "-id")
 
 
 def audit_event_filter(
@@ -547,7 +543,9 @@ class Overview:
 
 
 def supervision_overview(*, user, today: datetime.date) -> Overview:
-    scoped = BankStatementLine.objects.all() if supervises(user) else BankStatementLine.objects.none()
+    scoped = (
+        BankStatementLine.objects.all() if supervises(user) else BankStatementLine.objects.none()
+    )
     lines = scoped.aggregate(
         total=Count("pk"),
         unmatched=Count("pk", filter=Q(status=BankStatementLine.Status.UNMATCHED)),

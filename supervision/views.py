@@ -489,4 +489,3 @@ def audit_event_list(request):
             title="Audittrail",
         ),
     )
-
