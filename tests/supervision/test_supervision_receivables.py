@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 
 from billing.services import credit_note_create
 from supervision.selectors import Bucket
+from tests.billing.factories import approved_hours, billable_assignment, issued_invoice, march_days
+from tests.placements.factories import CandidateFactory, ClientFactory
 from tests.supervision.conftest import invoice_for
 
 pytestmark = pytest.mark.django_db
@@ -176,14 +178,6 @@ def test_nothing_open_says_so(treasurer_client, framework):
 def test_a_shared_invoice_is_open_for_each_of_its_municipalities(
     treasurer_client, framework, towns
 ):
-    from tests.billing.factories import (
-        approved_hours,
-        billable_assignment,
-        issued_invoice,
-        march_days,
-    )
-    from tests.placements.factories import CandidateFactory, ClientFactory
-
     client = ClientFactory(name="Gedeeld B.V.")
     for town in towns:
         assignment = billable_assignment(
