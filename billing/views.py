@@ -194,7 +194,7 @@ def _lines_in_scope(request, invoice):
     )
 
 
-def _is_extract(request, invoice, lines) -> bool:
+def _is_extract(invoice, lines) -> bool:
     """True when the invoice also carries lines the user may not see."""
     return len(lines) != invoice.lines.count()
 
@@ -218,7 +218,7 @@ def invoice_detail(request, pk: int):
             "lines": lines,
             "own_amount": sum((line.amount for line in lines), ZERO),
             "own_hours": sum((line.hours for line in lines), ZERO),
-            "is_extract": _is_extract(request, invoice, lines),
+            "is_extract": _is_extract(invoice, lines),
             "payment_status": status,
             "payment_label": PaymentStatus.labels[status],
             "credit_lines": credit_lines,
@@ -233,7 +233,7 @@ def invoice_pdf(request, pk: int):
     municipality's candidates are not theirs to see)."""
     invoice = invoice_get_for_user(user=request.user, pk=pk)
     lines = list(_lines_in_scope(request, invoice))
-    if not _is_extract(request, invoice, lines):
+    if not _is_extract(invoice, lines):
         file_name = f"factuur-{invoice.number}.pdf"
         if invoice.pdf:
             return FileResponse(

@@ -114,3 +114,20 @@ def test_the_export_is_the_filtered_list(treasurer_client, events):
     assert row["Actie"] == "municipality.update"
     assert row["Wanneer"] == "02-03-2026 00:30"
     assert row["Wijzigingen"] == "settlement_iban: *** → ***"
+
+
+def test_the_action_choices_are_the_recorded_actions(treasurer_client, events):
+    AuditEvent.objects.create(actor=None, action="payment.record")  # a second one
+    choices = treasurer_client.get(URL).context["form"].fields["action"].choices
+    assert [value for value, _label in choices] == [
+        "",
+        "municipality.update",
+        "payment.record",
+        "settlement_run.finish",
+    ]
+
+
+def test_the_landing_page_counts_the_last_thirty_days(treasurer_client, events):
+    AuditEvent.objects.create(actor=None, action="payment.record")  # now
+    overview = treasurer_client.get(reverse("supervision:index")).context["overview"]
+    assert overview.audit_event_count == 1  # the three of March 2026 are older
