@@ -176,3 +176,13 @@ def test_the_payment_export_matches_the_page(board_client, account):
     assert [r["Betaald door"] for r in exported] == [p.payer for p in page]
     assert exported[0]["Betaaldatum"] == page[0].payment_date.strftime("%d-%m-%Y")
     assert datetime.date(2026, 4, 25) == page[0].payment_date
+
+
+def test_the_payment_list_takes_the_same_queries_for_more_payments(treasurer_client, account):
+    with CaptureQueriesContext(connection) as few:
+        assert treasurer_client.get(PAYMENTS).status_code == 200
+    _more_lines(account["towns"], 4)
+    with CaptureQueriesContext(connection) as many:
+        response = treasurer_client.get(PAYMENTS)
+    assert len(rows(response)) == 6
+    assert len(many) == len(few)
