@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "billing",
     "premiums",
     "settlements",
+    "supervision",
     "governance",
     "demo",
 ]

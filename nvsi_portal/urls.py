@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("settlements.urls")),
     path("", include("premiums.urls")),
+    path("", include("supervision.urls")),
     path("", include("governance.urls")),
 ]

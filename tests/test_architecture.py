@@ -23,6 +23,7 @@ LAYERS = [
     "premiums",
     "billing",  # its bank statements pay premiums' payout runs: billing imports premiums
     "settlements",
+    "supervision",  # NVSI's read-only view of its account: reads billing, premiums, settlements
     "governance",  # decisions on the general framework write it through members.services
     "demo",
 ]
