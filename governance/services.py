@@ -304,10 +304,11 @@ def proposal_withdraw(*, proposal: Proposal, actor, reason: str = "") -> Proposa
 
 def elector_municipalities(*, on: datetime.date):
     """Municipalities with an active membership on the date: the electors of a vote opened
-    that day."""
-    active = Membership.objects.filter(status=Membership.Status.ACTIVE, start_date__lte=on).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=on)
-    )
+    that day. A membership that has ended since was active within its dates; a prospective
+    one is not yet."""
+    active = Membership.objects.filter(
+        status__in=[Membership.Status.ACTIVE, Membership.Status.ENDED], start_date__lte=on
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
     return Municipality.objects.filter(pk__in=active.values("municipality_id")).order_by("name")
 
 
