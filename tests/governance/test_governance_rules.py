@@ -3,6 +3,7 @@
 from fractions import Fraction
 
 import pytest
+from django.utils import translation
 
 from governance.rules import Tally, VoteRule, outcome
 
@@ -81,7 +82,9 @@ def test_rule_from_settings_and_proposal(settings):
     assert VoteRule.for_proposal(fee).qualified
     assert VoteRule.for_proposal(rate).majority == Fraction(1, 2)
     assert VoteRule.for_proposal(rate).quorum == Fraction(3, 5)
-    assert "two thirds" in VoteRule.for_proposal(fee).describe()
+    with translation.override("en"):
+        assert "two thirds" in VoteRule.for_proposal(fee).describe()
+        assert "3/5" in VoteRule.for_proposal(rate).describe()
 
 
 @pytest.mark.parametrize(

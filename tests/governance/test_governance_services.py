@@ -53,7 +53,7 @@ def test_a_fee_change_takes_effect_on_a_half_year_start(make_proposal):
         make_proposal(
             effective_date=datetime.date(2027, 2, 1), operator_fee_percentage=Decimal("28.00")
         )
-    assert "1 January or 1 July" in str(error.value)
+    assert "01-07-2027" in error.value.message_dict["effective_date"][0]  # the next start
     assert (
         make_proposal(
             effective_date=datetime.date(2027, 7, 1), operator_fee_percentage=Decimal("28.00")
