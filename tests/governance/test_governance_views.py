@@ -237,3 +237,17 @@ def test_members_ask_for_a_change_and_the_board_declines_with_reasons(reader_cli
     assert response.status_code == 302
     request.refresh_from_db()
     assert request.status == MemberRequest.Status.DECLINED
+
+
+def test_the_admin_shows_the_record_read_only(voting, superuser_client):
+    proposal = voting()
+    assert (
+        superuser_client.get(f"/admin/governance/proposal/{proposal.pk}/change/").status_code == 200
+    )
+    assert superuser_client.get("/admin/governance/proposal/add/").status_code == 403
+    response = superuser_client.post(
+        f"/admin/governance/proposal/{proposal.pk}/change/", {"title": "Anders"}
+    )
+    assert response.status_code == 403
+    proposal.refresh_from_db()
+    assert proposal.title == "Minimumtarief"
