@@ -24,7 +24,11 @@ from governance.models import (
     Proposal,
 )
 from members.models import Framework, Municipality
-from members.selectors import general_framework_in_force, municipality_list_acting_for
+from members.selectors import (
+    execution_contract_in_force,
+    general_framework_in_force,
+    municipality_list_acting_for,
+)
 
 
 def is_board(user) -> bool:
@@ -171,3 +175,14 @@ def member_request_list_for_user(*, user) -> QuerySet[MemberRequest]:
 
 def member_request_get_for_user(*, user, pk: int) -> MemberRequest:
     return get_object_or_404(member_request_list_for_user(user=user), pk=pk)
+
+
+def fee_overridden_by_contract(*, proposal: Proposal):
+    """The execution contract whose own fee would still apply on the proposal's effective
+    date (members.selectors.framework_in_force prefers the contract's fee), or None."""
+    if proposal.operator_fee_percentage is None:
+        return None
+    contract = execution_contract_in_force(on=proposal.effective_date)
+    if contract is None or contract.operator_fee_percentage == proposal.operator_fee_percentage:
+        return None
+    return contract

@@ -29,6 +29,7 @@ from governance.rules import VoteRule, outcome
 from governance.selectors import (
     can_read_register,
     elector_votes,
+    fee_overridden_by_contract,
     general_framework_history,
     is_board,
     member_request_get_for_user,
@@ -100,6 +101,7 @@ def _proposal_context(request, proposal: Proposal) -> dict:
     return {
         "proposal": proposal,
         "changes": proposal_changes(proposal=proposal),
+        "fee_contract": fee_overridden_by_contract(proposal=proposal),
         "advice": advice,
         "rule": rule,
         "tally": tally,

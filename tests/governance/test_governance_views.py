@@ -251,3 +251,17 @@ def test_the_admin_shows_the_record_read_only(voting, superuser_client):
     assert response.status_code == 403
     proposal.refresh_from_db()
     assert proposal.title == "Minimumtarief"
+
+
+def test_a_fee_proposal_warns_when_the_execution_contract_sets_its_own_fee(
+    make_proposal, reader_clients
+):
+    from tests.factories import ContractFactory
+
+    fee = make_proposal(
+        effective_date=datetime.date(2027, 7, 1), operator_fee_percentage=Decimal("28.00")
+    )
+    url = f"/besluiten/voorstellen/{fee.pk}/"
+    assert b"fee-contract" not in reader_clients["board"].get(url).content
+    ContractFactory(execution=True, reference="UC-2025", start_date=datetime.date(2025, 1, 1))
+    assert b"fee-contract" in reader_clients["board"].get(url).content
