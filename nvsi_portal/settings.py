@@ -4,6 +4,7 @@ Every variable is listed, with its default, in `.env.example` and in the README.
 let a fresh checkout run: an embedded PostgreSQL under `var/` and Celery tasks in-process.
 """
 
+from fractions import Fraction
 from pathlib import Path
 
 import environ
@@ -259,11 +260,35 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "settlements.tasks.settlement_run_scheduled_task",
         "schedule": crontab(day_of_month=SETTLEMENT_RUN_DAY, month_of_year="1,7", hour=5, minute=0),
     },
+    # Votes on the general framework (governance.tasks): closed just after their last day,
+    # and a reminder to the representatives two days before that day, once per proposal.
+    "governance-close-votes": {
+        "task": "governance.tasks.proposal_votes_close_due_task",
+        "schedule": crontab(hour=0, minute=15),
+    },
+    "governance-vote-reminders": {
+        "task": "governance.tasks.proposal_vote_reminders_task",
+        "schedule": crontab(hour=8, minute=0),
+    },
 }
 
 # --- Domain settings (defaults where DOMAIN.md marks a figure as not public) -------------
 
 CONTRACT_EXPIRY_WARNING_DAYS = env.int("CONTRACT_EXPIRY_WARNING_DAYS", default=90)
+# Votes of the member municipalities on the general framework (governance.rules), exact
+# fractions: the quorum is the share of electors that must vote (for, against or abstain);
+# a proposal is adopted by more than GOVERNANCE_MAJORITY of the votes for, or, when it
+# changes the operator fee or the contribution, by at least GOVERNANCE_QUALIFIED_MAJORITY.
+# The votes counted for the majority are for + against, plus the abstentions when
+# GOVERNANCE_MAJORITY_COUNTS_ABSTENTIONS is on.
+GOVERNANCE_QUORUM = Fraction(env.str("GOVERNANCE_QUORUM", default="1/2"))
+GOVERNANCE_MAJORITY = Fraction(env.str("GOVERNANCE_MAJORITY", default="1/2"))
+GOVERNANCE_QUALIFIED_MAJORITY = Fraction(env.str("GOVERNANCE_QUALIFIED_MAJORITY", default="2/3"))
+GOVERNANCE_MAJORITY_COUNTS_ABSTENTIONS = env.bool(
+    "GOVERNANCE_MAJORITY_COUNTS_ABSTENTIONS", default=False
+)
+# The reminder to representatives goes out this many days before a vote's last day.
+GOVERNANCE_REMINDER_DAYS = env.int("GOVERNANCE_REMINDER_DAYS", default=2)
 # The "contracts ending" overview looks this many months ahead (members:contracts_ending).
 CONTRACT_ENDING_MONTHS = env.int("CONTRACT_ENDING_MONTHS", default=6)
 # An invoice is due this many days after its invoice date (the payment term on the invoice).

@@ -18,7 +18,16 @@ from django.db.models import Sum
 
 DemoSeed = namedtuple("DemoSeed", ["first", "second", "output"])
 
-PROJECT_APPS = ["accounts", "core", "members", "placements", "billing", "premiums", "settlements"]
+PROJECT_APPS = [
+    "accounts",
+    "core",
+    "members",
+    "placements",
+    "billing",
+    "premiums",
+    "settlements",
+    "governance",
+]
 
 
 def demo_state() -> dict:

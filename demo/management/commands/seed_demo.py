@@ -9,6 +9,7 @@ from core.db import statistics_refresh
 from demo.accounts import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD, seed_users
 from demo.billing import queue_pdfs_on_commit, seed_billing
 from demo.catalogue import seed_catalogue
+from demo.governance import seed_governance
 from demo.members import seed_members
 from demo.placements import seed_placements
 from demo.placements_data import EXTRA_COORDINATORS
@@ -34,6 +35,7 @@ class Command(BaseCommand):
     help = (
         "Loads the demo data: regions, municipalities, frameworks, contracts, one user per role, "
         "NVSI's product catalogue with one pending request, "
+        "proposals on the general framework (one decided, one open for voting, one advised), "
         "candidates, clients, assignments, a year of hours and a year of invoices with their "
         "payments, a year of premiums with a paid and a prepared payout run, and the "
         "half-yearly settlements (two half-years approved, one waiting for the treasurer, the "
@@ -48,6 +50,8 @@ class Command(BaseCommand):
             municipalities = seed_members(today=today)
             accounts = seed_users(municipalities=municipalities)
             catalogue = seed_catalogue(municipalities=municipalities)
+            # The board members and representatives come from seed_users.
+            governance = seed_governance(today=today)
             counts = seed_placements(today=today, municipalities=municipalities)
             statistics_refresh()
         with transaction.atomic():
@@ -67,6 +71,11 @@ class Command(BaseCommand):
         self.stdout.write(", ".join(f"{count} {name}" for name, count in counts.items()) + ".")
         self.stdout.write(
             "Catalogue: " + ", ".join(f"{count} {name}" for name, count in catalogue.items()) + "."
+        )
+        self.stdout.write(
+            "Governance: "
+            + ", ".join(f"{count} {name}" for name, count in governance.items())
+            + "."
         )
         self.stdout.write(
             "Billing: " + ", ".join(f"{count} {name}" for name, count in billing.items()) + "."
