@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
         "billing": "*",
         "premiums": "*",
         "settlements": "*",
+        "governance": "view",  # the record; advice is written in the portal (/besluiten/)
         "core": ["view_auditevent"],
         "accounts": ["view_user", "add_user", "change_user"],
     },
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
             "view_settlementpayment",
             "view_settlementtransferfile",
         ],
+        "governance": "view",
         "core": ["view_auditevent"],
     },
     # NVSI's secretariat and board: members, contracts, the catalogue and appointments.
@@ -86,6 +88,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, list[str] | str]] = {
             "change_instrumentrequest",
             "view_instrumentrequest",
         ],
+        # Every step of a decision is a portal service (/besluiten/); the admin only reads it.
+        "governance": "view",
         "core": ["view_auditevent"],
         "accounts": ["view_user", "add_user", "change_user"],
     },

@@ -16,6 +16,9 @@ Through the services only, as the back office and the treasurer would do it:
    never approves), except Midden-Groningen's last complete half-year, left submitted and
    waiting in the treasurer's queue.
 3. The running half-year: computed as provisional drafts by a run.
+4. NVSI pays the last complete half-year's approved results: the back office makes one
+   transfer file (`settlement_transfer_file_make`), which the treasurer and the board find
+   under /toezicht/overboekingen/. Midden-Groningen, still waiting, is not in it.
 
 Each approval queues the statement and the payment instructions (settlements.tasks) on
 commit: in this process without a broker, about half a second a statement (twenty of them,
@@ -29,13 +32,18 @@ A second seed changes nothing.
 
 import datetime
 
+from django.db import transaction
 from schwifty import IBAN
 
 from accounts.models import User
 from members.models import Municipality
 from members.services import municipality_save
-from settlements.models import Period, Settlement, SettlementRun
-from settlements.services import settlement_approve, settlement_submit
+from settlements.models import Period, Settlement, SettlementRun, SettlementTransferFile
+from settlements.services import (
+    settlement_approve,
+    settlement_submit,
+    settlement_transfer_file_make,
+)
 from settlements.services.runs import settlement_run_municipalities, settlement_run_period
 
 BACK_OFFICE_EMAIL = "backoffice@demo.nvsi.nl"
@@ -95,6 +103,10 @@ def seed_settlements(*, today: datetime.date) -> dict[str, int]:
         for settlement in to_approve:
             settlement_approve(settlement=settlement, actor=treasurer)
 
+    # A second seed finds nothing new to pay and makes no file.
+    with transaction.atomic():
+        settlement_transfer_file_make(period=waiting, actor=back_office)
+
     settlements = Settlement.objects.all()
     return {
         f"approved ({', '.join(map(str, settled))})": settlements.filter(
@@ -105,5 +117,8 @@ def seed_settlements(*, today: datetime.date) -> dict[str, int]:
         ).count(),
         f"provisional drafts ({running})": settlements.filter(
             year=running.year, half=running.half, status=Settlement.Status.DRAFT
+        ).count(),
+        f"transfer files ({waiting})": SettlementTransferFile.objects.filter(
+            year=waiting.year, half=waiting.half
         ).count(),
     }

@@ -195,9 +195,24 @@ class FrameworkForm(forms.ModelForm):
         ),
     )
 
+    # Set by FrameworkAdmin.get_form: only a superuser adds a general version in the admin.
+    by_superuser = False
+
     class Meta:
         model = Framework
         fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("scope") == Framework.Scope.GENERAL and not self.by_superuser:
+            self.add_error(
+                "scope",
+                _(
+                    "A general framework version is made by a decision of the member "
+                    "municipalities: draft a proposal under Decisions."
+                ),
+            )
+        return cleaned
 
     def _post_clean(self):
         if self.cleaned_data.get("scope") == Framework.Scope.GENERAL:
@@ -272,9 +287,17 @@ class FrameworkAdmin(OperatorFeeReadOnlyMixin, admin.ModelAdmin):
         fields = [f for f in first["fields"] if f != "record_as_history"]
         return [(first_name, {**first, "fields": fields}), *fieldsets[1:]]
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.by_superuser = request.user.is_superuser
+        return form
+
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.valid_from <= timezone.localdate():
             return False  # in force: history stays, a change is a new version
+        if obj is not None and obj.scope == Framework.Scope.GENERAL:
+            # A future general version is what a decision of the members made.
+            return request.user.is_superuser and super().has_change_permission(request, obj)
         return super().has_change_permission(request, obj)
 
     has_delete_permission = has_change_permission

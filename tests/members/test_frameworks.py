@@ -346,21 +346,60 @@ def test_future_version_may_be_corrected_and_withdrawn(general_versions, back_of
     assert not Framework.objects.filter(pk=version.pk).exists()
 
 
-def test_admin_refuses_changing_or_deleting_version_in_force(premium_caps, board_client):
+def test_board_adds_no_general_version_in_the_admin(general_versions, board_client):
+    """The members decide the general framework: the board proposes it under Besluiten."""
+    starts = timezone.localdate() + datetime.timedelta(days=30)
+    count = Framework.objects.count()
+    response = board_client.post(
+        "/admin/members/framework/add/",
+        {
+            "scope": "general",
+            "valid_from": f"{starts:%d-%m-%Y}",
+            "client_hourly_rate_min": "16.00",
+            "premium_per_hour": "2.00",
+            "payout_moments": "06-30,12-31",
+            "contribution_percentage": "2.00",
+            "contribution_operator_percentage": "1.00",
+            "vat_percentage": "21.00",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "besluit van de leden" in errors["scope"][0]  # the interface is Dutch
+    assert Framework.objects.count() == count
+
+
+def test_board_neither_changes_nor_withdraws_a_future_general_version(premium_caps, board_client):
+    future = FrameworkFactory(valid_from=timezone.localdate() + datetime.timedelta(days=30))
+    change = board_client.post(
+        f"/admin/members/framework/{future.pk}/change/", {"client_hourly_rate_min": "20.00"}
+    )
+    assert change.status_code == 403
+    delete = board_client.post(f"/admin/members/framework/{future.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert Framework.objects.get(pk=future.pk).client_hourly_rate_min == Decimal("14.71")
+
+
+def test_admin_refuses_changing_or_deleting_version_in_force(premium_caps, superuser_client):
     today = timezone.localdate()
     in_force = FrameworkFactory(valid_from=today - datetime.timedelta(days=1))
     future = FrameworkFactory(valid_from=today + datetime.timedelta(days=30))
+    # Not even a superuser changes a version in force.
 
-    change = board_client.post(
+    change = superuser_client.post(
         f"/admin/members/framework/{in_force.pk}/change/", {"client_hourly_rate_min": "20.00"}
     )
     assert change.status_code == 403
-    delete = board_client.post(f"/admin/members/framework/{in_force.pk}/delete/", {"post": "yes"})
+    delete = superuser_client.post(
+        f"/admin/members/framework/{in_force.pk}/delete/", {"post": "yes"}
+    )
     assert delete.status_code == 403
     assert Framework.objects.get(pk=in_force.pk).client_hourly_rate_min == Decimal("14.71")
 
     # A version not yet in force may still be withdrawn.
-    response = board_client.post(f"/admin/members/framework/{future.pk}/delete/", {"post": "yes"})
+    response = superuser_client.post(
+        f"/admin/members/framework/{future.pk}/delete/", {"post": "yes"}
+    )
     assert response.status_code == 302
     assert not Framework.objects.filter(pk=future.pk).exists()
 

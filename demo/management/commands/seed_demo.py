@@ -97,9 +97,9 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for role, email in accounts:
-            self.stdout.write(f"  {role:<14} {email}")
+            self.stdout.write(f"  {role:<18} {email}")
         for email, _first, _last, codes in EXTRA_COORDINATORS:
-            self.stdout.write(f"  {Role.COORDINATOR.label:<14} {email} ({', '.join(codes)})")
+            self.stdout.write(f"  {Role.COORDINATOR.label:<18} {email} ({', '.join(codes)})")
         self.stdout.write(
             "Back office, treasurer and NVSI board use two-factor authentication: "
             "`make totp EMAIL=treasurer@demo.nvsi.nl` prints the current code."
