@@ -88,7 +88,7 @@ def _proposal_context(request, proposal: Proposal) -> dict:
     user = request.user
     today = timezone.localdate()
     rule = VoteRule.for_proposal(proposal)
-    tally = tally_for(proposal=proposal) if proposal.status != Proposal.Status.DRAFT else None
+    tally = tally_for(proposal=proposal) if proposal.vote_opened_on else None  # once opened
     advice = Advice.objects.filter(proposal=proposal).select_related("author").first()
     board = is_board(user)
     votable = []

@@ -134,6 +134,13 @@ def test_the_back_office_advises_with_a_conflict_notice_on_its_own_fee(
     assert b"conflict-notice" not in page
 
 
+def test_before_the_vote_opens_the_page_counts_no_votes(advised, reader_clients):
+    """An advised proposal has no electors yet: no "0 of 0 have voted" until the vote opens."""
+    proposal = advised()
+    page = reader_clients["coordinator"].get(f"/besluiten/voorstellen/{proposal.pk}/")
+    assert 'id="tally-title"' not in page.content.decode()
+
+
 def test_the_board_opens_the_vote_and_representatives_vote_for_their_own(
     advised, other_board, members, representatives, reader_clients
 ):
