@@ -23,7 +23,7 @@ from django.db.models import Count
 
 from accounts.models import User
 from accounts.roles import Role
-from demo.accounts import DEMO_BACK_OFFICE_EMAIL, DEMO_PASSWORD
+from demo.accounts import DEMO_BACK_OFFICE_EMAIL, demo_user_create
 from demo.placements_data import (
     CANDIDATE_WEIGHTS,
     EXTRA_COORDINATORS,
@@ -57,9 +57,7 @@ def _coordinators(municipalities: dict[str, Municipality]) -> dict[str, User]:
     for email, first, last, codes in EXTRA_COORDINATORS:
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(
-                email=email, password=DEMO_PASSWORD, first_name=first, last_name=last
-            )
+            user = demo_user_create(email=email, first_name=first, last_name=last)
         user.groups.add(group)
         for code in codes:
             if code in municipalities:
