@@ -23,18 +23,15 @@ from accounts.services import email_change_confirm, email_change_request
 
 @login_required
 def home(request):
-    """Send each role to where its work starts."""
+    """Send each role to where its work starts: the back office to the admin, whose index
+    lists its to-do items first; every other role to its to-do page (settings.START_PAGE, a
+    URL name of the todo app, a higher layer named here and never imported)."""
     user = request.user
-    if is_treasurer(user) or is_nvsi_board(user):
-        return redirect("members:overview")
-    if is_coordinator(user):
-        return redirect("members:my_municipalities")
-    if is_representative(user):
-        represented = list(user.represented_municipalities.values_list("cbs_code", flat=True))
-        if len(represented) == 1:
-            return redirect("members:municipality_detail", cbs_code=represented[0])
-        return redirect("members:my_municipalities")
-    if is_back_office(user) or user.is_staff:
+    if is_back_office(user):
+        return redirect("admin:index")
+    if is_treasurer(user) or is_nvsi_board(user) or is_coordinator(user) or is_representative(user):
+        return redirect(settings.START_PAGE)
+    if user.is_staff:
         return redirect("admin:index")
     return render(request, "core/no_role.html")
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "settlements",
     "supervision",
     "governance",
+    "todo",
     "demo",
 ]
 
@@ -87,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "todo.context_processors.todo",
             ],
         },
     },
@@ -291,6 +293,12 @@ GOVERNANCE_MAJORITY_COUNTS_ABSTENTIONS = env.bool(
 GOVERNANCE_REMINDER_DAYS = env.int("GOVERNANCE_REMINDER_DAYS", default=2)
 # The "contracts ending" overview looks this many months ahead (members:contracts_ending).
 CONTRACT_ENDING_MONTHS = env.int("CONTRACT_ENDING_MONTHS", default=6)
+# A coordinator's to-do page shows settlements submitted, approved or rejected this many
+# days ago or less as news (todo.selectors).
+TODO_NEWS_DAYS = env.int("TODO_NEWS_DAYS", default=30)
+# Where a signed-in coordinator, representative, treasurer or board member starts (a URL
+# name): their to-do page. accounts.views.home redirects there.
+START_PAGE = "todo:index"
 # An invoice is due this many days after its invoice date (the payment term on the invoice).
 INVOICE_PAYMENT_TERM_DAYS = env.int("INVOICE_PAYMENT_TERM_DAYS", default=14)
 # The first payment reminder goes out this many days after an invoice's due date.
