@@ -442,8 +442,8 @@ def _treasurer_specs(*, user, today: datetime.date) -> list[_Spec]:
             payments,
             reverse("supervision:transfer_files"),
             _(
-                "Payments of approved settlements not yet in a SEPA transfer file: the back "
-                "office makes the file, NVSI's bank pays it."
+                "Payments of approved settlements (the result to the municipality, the fee to the "
+                "operator) that are not yet in a SEPA transfer file."
             ),
             payment_rows,
         ),
@@ -562,7 +562,11 @@ def _back_office_specs(*, user, today: datetime.date) -> list[_Spec]:
             _("Invoice PDFs that failed"),
             invoices_without_pdf,
             _admin("billing_invoice_changelist", status__exact="issued", pdf__exact=""),
-            _("Issued more than 15 minutes ago and still without a PDF: run render_missing_pdfs."),
+            _(
+                "Issued more than %(minutes)d minutes ago and still without a PDF: run "
+                "render_missing_pdfs."
+            )
+            % {"minutes": PDF_GRACE.seconds // 60},
         ),
         _Spec(
             "credit_note_pdfs_failed",

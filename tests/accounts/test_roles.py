@@ -380,9 +380,9 @@ def test_resending_an_invitation_skips_accounts_the_back_office_may_not_change(
 # --- Where each role starts ----------------------------------------------------------------------
 
 
-def test_the_board_starts_at_the_members_overview(board_client):
-    assert board_client.get("/")["Location"] == "/leden/"
+def test_the_board_starts_at_its_to_do_page(board_client):
+    assert board_client.get("/")["Location"] == "/te-doen/"
 
 
-def test_a_representative_starts_at_their_municipality(representative_client, municipality):
-    assert representative_client.get("/")["Location"] == f"/gemeenten/{municipality.cbs_code}/"
+def test_a_representative_starts_at_their_to_do_page(representative_client):
+    assert representative_client.get("/")["Location"] == "/te-doen/"
