@@ -559,18 +559,18 @@ def _back_office_specs(*, user, today: datetime.date) -> list[_Spec]:
         ),
         _Spec(
             "invoice_pdfs_failed",
-            _("Invoice PDFs that failed"),
+            _("Invoices without a PDF"),
             invoices_without_pdf,
             _admin("billing_invoice_changelist", status__exact="issued", pdf__exact=""),
             _(
-                "Issued more than %(minutes)d minutes ago and still without a PDF: run "
-                "render_missing_pdfs."
+                "Issued more than %(minutes)d minutes ago and still without a PDF (rendering "
+                "failed or was deferred): run render_missing_pdfs."
             )
             % {"minutes": PDF_GRACE.seconds // 60},
         ),
         _Spec(
             "credit_note_pdfs_failed",
-            _("Credit note PDFs that failed"),
+            _("Credit notes without a PDF"),
             credit_notes_without_pdf,
             _admin("billing_creditnote_changelist", status__exact="issued", pdf__exact=""),
         ),
