@@ -13,12 +13,17 @@ pytestmark = pytest.mark.browser
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
-def test_coordinator_lands_on_their_municipality(page, make_user, municipalities):
+def test_coordinator_lands_on_their_to_do_and_opens_their_municipality(
+    page, make_user, municipalities
+):
     coordinator = make_user("coordinator@example.nl", role=Role.COORDINATOR)
     municipalities["GM0014"].coordinators.add(coordinator)
 
     sign_in(page, "coordinator@example.nl")
 
+    assert path_of(page) == "/te-doen/"
+    page.click('.site-nav a[href="/gemeenten/"]')
+    page.wait_for_load_state()
     assert path_of(page) == "/gemeenten/GM0014/"
     assert "Groningen" in page.inner_text("body")
     screenshot(page, "coordinator-municipality")
@@ -30,6 +35,9 @@ def test_coordinator_of_two_municipalities_chooses_one(page, make_user, municipa
         municipality.coordinators.add(coordinator)
 
     sign_in(page, "coordinator@example.nl")
+    assert path_of(page) == "/te-doen/"
+    page.click('.site-nav a[href="/gemeenten/"]')
+    page.wait_for_load_state()
 
     assert path_of(page) == "/gemeenten/"
     page.locator('a[href="/gemeenten/GM0106/"]').first.click()
@@ -49,13 +57,16 @@ def test_back_office_enters_a_code_and_lands_in_the_admin(page, make_user):
     screenshot(page, "back-office-admin")
 
 
-def test_treasurer_enters_a_code_and_lands_on_the_members(page, make_user, municipalities):
+def test_treasurer_enters_a_code_and_lands_on_the_to_do(page, make_user, municipalities):
     make_user("treasurer@example.nl", role=Role.TREASURER, totp_secret=SECRET)
 
     sign_in(page, "treasurer@example.nl")
     assert path_of(page).startswith("/accounts/2fa/authenticate/")
     submit_code(page, totp_code(SECRET))
 
+    assert path_of(page) == "/te-doen/"
+    page.click('.site-nav a[href="/leden/"]')
+    page.wait_for_load_state()
     assert path_of(page) == "/leden/"
     body = page.inner_text("body")
     assert "Groningen" in body
@@ -88,7 +99,7 @@ def test_sign_out_ends_the_session(page, make_user, municipalities):
     coordinator = make_user("coordinator@example.nl", role=Role.COORDINATOR)
     municipalities["GM0014"].coordinators.add(coordinator)
     sign_in(page, "coordinator@example.nl")
-    assert path_of(page) == "/gemeenten/GM0014/"
+    assert path_of(page) == "/te-doen/"
 
     sign_out(page)
 
