@@ -451,7 +451,7 @@ def _treasurer_specs(*, user, today: datetime.date) -> list[_Spec]:
             "below_minimum_rate",
             _("Assignments below the minimum rate"),
             below,
-            reverse("placements_overview:flagged"),
+            "",  # the treasurer reads them here: assignments are the back office's work
             _(
                 "Running assignments whose hourly rate is below the minimum rate in force "
                 "today: their next hours would be invoiced below the minimum."
