@@ -549,6 +549,7 @@ def _back_office_specs(*, user, today: datetime.date) -> list[_Spec]:
             _("Bank lines to match"),
             BankStatementLine.objects.filter(status=BankStatementLine.Status.UNMATCHED),
             _admin("billing_bankstatementline_changelist", status="unmatched"),
+            _("Match each line to its invoices, or mark it as no client payment."),
         ),
         _Spec(
             "overdue_invoices",
@@ -581,12 +582,14 @@ def _back_office_specs(*, user, today: datetime.date) -> list[_Spec]:
                 status__in=[InvoiceRun.Status.PENDING, InvoiceRun.Status.RUNNING]
             ),
             _admin("billing_invoicerun_changelist", status__in="pending,running"),
+            _("Follow their progress; a run that stays still may need a worker."),
         ),
         _Spec(
             "settlement_runs_in_progress",
             _("Settlement runs in progress"),
             SettlementRun.objects.filter(status=SettlementRun.Status.RUNNING),
             _admin("settlements_settlementrun_changelist", status__exact="running"),
+            _("Follow their progress; a run that stays still may need a worker."),
         ),
         _Spec(
             "transfer_files_to_make",
