@@ -176,8 +176,8 @@ def test_my_municipalities_lists_only_my_own(municipality, other_municipality):
 @pytest.mark.parametrize(
     ("actor", "location"),
     [
-        ("coordinator_client", "/gemeenten/"),
-        ("treasurer_client", "/leden/"),
+        ("coordinator_client", "/te-doen/"),
+        ("treasurer_client", "/te-doen/"),
         ("back_office_client", "/admin/"),
     ],
 )
