@@ -79,6 +79,8 @@ class TodoSection:
     role: str
     title: str
     items: tuple[TodoItem, ...]
+    # Where the role's other work starts (a representative's municipality pages).
+    links: tuple[TodoRow, ...] = ()
 
     @property
     def total(self) -> int:
@@ -737,10 +739,29 @@ def has_todo(user) -> bool:
     return bool(_sections_of(user))
 
 
+def _links(role: str, user) -> tuple[TodoRow, ...]:
+    """A representative records their municipality's local framework on its page: the start
+    page links there (the menu has no municipality page for a representative)."""
+    if role != "representative":
+        return ()
+    return tuple(
+        TodoRow(
+            label=municipality.name,
+            url=reverse("members:municipality_detail", args=[municipality.cbs_code]),
+        )
+        for municipality in Municipality.objects.filter(representatives=user).order_by("name")
+    )
+
+
 def todo_for_user(*, user, today: datetime.date) -> list[TodoSection]:
     """Every to-do section of the roles the user holds (the start page)."""
     return [
-        TodoSection(role=role, title=title, items=_items(specs(user=user, today=today)))
+        TodoSection(
+            role=role,
+            title=title,
+            items=_items(specs(user=user, today=today)),
+            links=_links(role, user),
+        )
         for role, title, specs in _sections_of(user)
     ]
 

@@ -159,3 +159,12 @@ def test_the_page_is_dutch_with_dutch_dates(coordinator_client, work):
     assert "Aanvragen van opdrachten om te beoordelen" in html
     assert f"start 02-03-2026, aangevraagd op {timezone.localdate():%d-%m-%Y}" in html
     assert datetime.date(2026, 3, 2).isoformat() not in html
+
+
+def test_the_representative_finds_their_municipality_on_the_to_do_page(
+    representative_client, municipality
+):
+    page = representative_client.get("/te-doen/").content.decode()
+
+    assert "Niets te doen." in page
+    assert f'<a href="/gemeenten/{municipality.cbs_code}/">{municipality.name}</a>' in page
