@@ -674,6 +674,15 @@ def _board_specs(*, user, today: datetime.date) -> list[_Spec]:
             _("Members' requests to answer"),
             requests,
             reverse("governance:member_requests"),
+            _("Take a request up in a proposal, or decline it with a reason."),
+            lambda: [
+                TodoRow(
+                    label=r.subject,
+                    detail=r.municipality.name,
+                    url=reverse("governance:member_request_detail", args=[r.pk]),
+                )
+                for r in requests.select_related("municipality").order_by("pk")[:TOP_ROWS]
+            ],
         ),
     ]
 

@@ -168,3 +168,21 @@ def test_the_representative_finds_their_municipality_on_the_to_do_page(
 
     assert "Niets te doen." in page
     assert f'<a href="/gemeenten/{municipality.cbs_code}/">{municipality.name}</a>' in page
+
+
+def test_the_board_opens_a_members_request_from_the_to_do_page(
+    board_client, municipality, coordinator, framework
+):
+    from governance.models import MemberRequest
+
+    request = MemberRequest.objects.create(
+        municipality=municipality,
+        requested_by=coordinator,
+        subject="Hoger minimumtarief",
+        motivation="Indexatie",
+    )
+    page = board_client.get("/te-doen/").content.decode()
+
+    url = f"/besluiten/verzoeken/{request.pk}/"
+    assert f'<a href="{url}">Hoger minimumtarief</a>' in page
+    assert board_client.get(url).status_code == 200
