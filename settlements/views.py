@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,7 @@ from settlements.forms import (
     RejectForm,
     SettlementFilterForm,
 )
+from settlements.history import settlement_history
 from settlements.models import Period, Settlement, SettlementLine
 from settlements.selectors import (
     contribution_rows,
@@ -47,18 +48,22 @@ from settlements.selectors import (
     dashboard_months,
     document_line_totals,
     members_without_settlement,
+    previews_statements,
     settlement_breakdown,
     settlement_credit_lines,
     settlement_documents,
     settlement_get_for_user,
     settlement_invoice_lines,
     settlement_list_for_user,
+    settlement_preview_get_for_user,
     settlement_queue_order,
     settlement_run_list_for_user,
     settlement_statement_for,
+    settlement_totals,
+    settlement_totals_by_half_year,
     settlement_years,
 )
-from settlements.services import settlement_approve, settlement_reject
+from settlements.services import settlement_approve, settlement_preview_pdf, settlement_reject
 
 PAGE_SIZE = 50
 LINES_PAGE_SIZE = 100
@@ -117,6 +122,9 @@ def settlement_list(request):
             title="Afrekeningen",
         ),
         extra_context=lambda page: {
+            # The totals of every settlement the filters select (not only this page's).
+            "period_totals": settlement_totals_by_half_year(settlements)[::-1],
+            "all_totals": settlement_totals(settlements),
             "waiting_count": settlement_list_for_user(user=request.user)
             .filter(status=Settlement.Status.SUBMITTED)
             .count(),
@@ -224,6 +232,9 @@ def _settlement_page(request, settlement: Settlement, *, status: int = 200, **fo
         "documents": settlement_documents(settlement),
         "statement": settlement_statement_for(settlement),
         "is_treasurer_here": is_treasurer(user),
+        "history": settlement_history(settlement),
+        "can_preview": previews_statements(user)
+        and settlement.status != Settlement.Status.APPROVED,
         "own_submission": own_submission,
         "can_decide": is_treasurer(user) and decidable and not own_submission,
         "approve_form": forms.get("approve_form") or ApproveForm(prefix="approve"),
@@ -305,6 +316,19 @@ def settlement_statement(request, pk: int):
         filename=f"afrekening-{settlement.municipality.cbs_code}-{settlement.period}.pdf",
         content_type="application/pdf",
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(previews_statements)
+def settlement_preview(request, pk: int):
+    """The statement of a settlement not yet approved, marked CONCEPT, for the treasurer and
+    the board (404 for anyone else); the download is audited."""
+    settlement = settlement_preview_get_for_user(user=request.user, pk=pk)
+    content = settlement_preview_pdf(settlement=settlement, actor=request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"concept-afrekening-{settlement.municipality.cbs_code}-{settlement.period}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -43,6 +43,14 @@ FIGURE_FIELDS = (
 )
 
 
+SNAPSHOT_FIELDS = (*FIGURE_FIELDS, "invoice_line_count", "credit_line_count")
+
+
+def submission_snapshot(settlement: Settlement) -> dict[str, str]:
+    """The figures of a settlement as text, as the audit trail keeps them."""
+    return {field: str(getattr(settlement, field)) for field in SNAPSHOT_FIELDS}
+
+
 class InvariantBroken(ValidationError):
     """The figures do not add up: nothing is saved."""
 
@@ -234,7 +242,14 @@ def settlement_submit(*, settlement: Settlement, actor) -> Settlement:
     settlement.submitted_at = timezone.now()
     settlement.rejection_reason = ""
     settlement.save(update_fields=["status", "submitted_by", "submitted_at", "rejection_reason"])
-    audit_record(actor=actor, action="settlement.submit", obj=settlement, summary=str(settlement))
+    # The figures as submitted, kept with the submission (the history compares submissions).
+    audit_record(
+        actor=actor,
+        action="settlement.submit",
+        obj=settlement,
+        summary=str(settlement),
+        after=submission_snapshot(settlement),
+    )
     return settlement
 
 
@@ -327,5 +342,11 @@ def settlement_reject(*, settlement: Settlement, actor, reason: str) -> Settleme
     settlement.decided_at = timezone.now()
     settlement.rejection_reason = reason
     settlement.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
-    audit_record(actor=actor, action="settlement.reject", obj=settlement, summary=reason)
+    audit_record(
+        actor=actor,
+        action="settlement.reject",
+        obj=settlement,
+        summary=reason,
+        after={"rejection_reason": reason},
+    )
     return settlement
