@@ -66,6 +66,10 @@ class PeriodChoiceField(forms.ChoiceField):
             choices.insert(0, ("", self.empty_label))
         self.choices = choices
 
+    def to_python(self, value):
+        # Links written by hand (?period=2026-h1) still choose the half-year.
+        return super().to_python(value).strip().upper()
+
     def clean(self, value):
         value = super().clean(value)
         return Period.parse(value) if value else None
