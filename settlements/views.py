@@ -4,7 +4,11 @@
   treasurer's queue), filter by half-year, status and municipality; CSV/XLSX.
 - /afrekeningen/<pk>/: the figures with their meanings, the breakdown by month and client,
   the treasurer's approve and reject forms, the statement PDF once stored; drill-down pages
-  to the invoice lines and credit note lines it was computed from.
+  to the invoice lines and credit note lines it was computed from. A settlement that went
+  back and forth shows its rejections and the figures of each submission at the top
+  (settlements.history); /afrekeningen/<pk>/concept.pdf is the statement of one not yet
+  approved, marked CONCEPT, for the treasurer and the board only (audited download).
+- the list totals every half-year the filters select, by the database.
 - /contributie/: the contribution of every member per half-year (?period=2026-H1) or year
   (?year=2026), totals by the database; CSV/XLSX. Treasurer and back office only.
 - /dashboard/: a year's hours, revenue, premiums and result by month, as an inline SVG bar
