@@ -40,7 +40,7 @@ def events(django_capture_on_commit_callbacks):
 
 
 @pytest.fixture
-def candidate(town):
+def candidate(town):  # noqa: F811 - the fixture imported above
     """A Groningen candidate with a BSN and an IBAN: neither may appear in any e-mail."""
     return CandidateFactory(
         municipality=town, first_name="Anna", last_name="Aalders", bsn=BSN, iban=IBAN
