@@ -203,3 +203,17 @@ def test_the_page_needs_a_sign_in(anonymous_client):
 def test_the_user_menu_links_to_the_page(coordinator_client):
     text = coordinator_client.get("/meldingen/").content.decode()
     assert 'href="/meldingen/" aria-current="page"' in text
+
+
+def test_the_smtp_smoke_check_sends_over_real_smtp_and_leaves_nothing_behind(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    out = StringIO()
+    call_command("notifications_smtp_smoke", stdout=out)
+    assert "received '[NVSI-portaal] Controle van de e-mailbezorging'" in out.getvalue()
+    assert not User.objects.filter(email="smtp-smoke@example.invalid").exists()
+    assert not Notification.objects.exists()
