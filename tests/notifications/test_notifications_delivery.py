@@ -217,3 +217,19 @@ def test_the_smtp_smoke_check_sends_over_real_smtp_and_leaves_nothing_behind(db)
     assert "received '[NVSI-portaal] Controle van de e-mailbezorging'" in out.getvalue()
     assert not User.objects.filter(email="smtp-smoke@example.invalid").exists()
     assert not Notification.objects.exists()
+
+
+def test_nothing_is_recorded_or_sent_for_events_inside_notifications_muted(
+    coordinator, request_values, back_office_user, events
+):
+    """The demo seed loads months of history inside `notifications_muted`."""
+    from notifications.receivers import notifications_muted
+
+    with notifications_muted(), events():
+        _request(request_values, back_office_user)
+    assert mail.outbox == []
+    assert not Notification.objects.exists()
+
+    with events():  # and outside it, as usual
+        _request(request_values, back_office_user)
+    assert len(mail.outbox) == 1
