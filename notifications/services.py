@@ -50,7 +50,15 @@ def notification_delivery(*, user, kind: str) -> str:
 
 def _render(kind: str, obj, *, user, url: str) -> tuple[str, str]:
     with translation.override("nl"):
-        context = {"object": obj, "user": user, "url": url, "preferences_url": _preferences_url()}
+        context = {
+            "object": obj,
+            "user": user,
+            "url": url,
+            "preferences_url": _preferences_url(),
+            # Attached when it is there at sending; it is never removed once made.
+            "has_statement": kind == Notification.Kind.SETTLEMENT_APPROVED
+            and SettlementStatement.objects.filter(settlement_id=obj.pk).exists(),
+        }
         subject = render_to_string(f"notifications/email/{kind}_subject.txt", context)
         body = render_to_string(f"notifications/email/{kind}.txt", context)
         footer = render_to_string("notifications/email/footer.txt", context)

@@ -47,7 +47,10 @@ def test_an_assignment_request_mails_the_coordinators_of_the_candidates_municipa
     assert sorted(_to(m) for m in mail.outbox) == sorted([coordinator.email, second.email])
     message = next(m for m in mail.outbox if _to(m) == coordinator.email)
     assert message.subject == "[NVSI-portaal] Opdracht aangevraagd voor Anna Aalders (Groningen)"
-    assert "Bakkerij De Korenschoof" in message.body
+    assert (
+        "Er is een opdracht bij Bakkerij De Korenschoof aangevraagd voor Anna Aalders"
+        in message.body
+    )
     assert "Van 02-03-2026 tot 29-05-2026, 20,00 uur per week." in message.body
     assert f"{SITE}/opdrachten/{assignment.pk}/" in _links(message.body)
     assert f"{SITE}/meldingen/" in _links(message.body)
@@ -126,6 +129,7 @@ def test_an_approved_settlement_mails_its_municipalitys_coordinators_with_the_st
     ((name, content, mimetype),) = message.attachments
     assert (name, mimetype) == ("afrekening-GM0014-2026-H1.pdf", "application/pdf")
     assert content.startswith(b"%PDF")
+    assert "Het afrekeningsoverzicht (pdf) zit in de bijlage" in message.body
 
 
 def test_a_settlement_submitted_again_after_a_rejection_is_a_new_request(
