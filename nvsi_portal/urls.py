@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("premiums.urls")),
     path("", include("supervision.urls")),
     path("", include("governance.urls")),
+    path("", include("notifications.urls")),
 ]

@@ -25,6 +25,7 @@ LAYERS = [
     "settlements",
     "supervision",  # NVSI's read-only view of its account: reads billing, premiums, settlements
     "governance",  # decisions on the general framework write it through members.services
+    "notifications",  # e-mails about the events the apps below announce (their signals)
     "demo",
 ]
 LAYER = {app: index for index, app in enumerate(LAYERS)}

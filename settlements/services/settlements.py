@@ -23,10 +23,16 @@ from accounts.services import approver_independence_check
 from core.db import require_atomic
 from core.money import percentage_of
 from core.services import audit_record
+from core.signals import announce_on_commit
 from members.models import Municipality
 from members.selectors import FrameworkNotInForce, framework_in_force
 from settlements.figures import settlement_figures
 from settlements.models import Period, Settlement, SettlementLine
+from settlements.signals import (
+    settlement_approved,
+    settlement_rejected,
+    settlement_submitted,
+)
 
 ADVISORY_NAMESPACE = 0x5E771E  # "settle": the first key of every settlement advisory lock
 FIGURE_FIELDS = (
@@ -250,6 +256,9 @@ def settlement_submit(*, settlement: Settlement, actor) -> Settlement:
         summary=str(settlement),
         after=submission_snapshot(settlement),
     )
+    announce_on_commit(
+        settlement_submitted, sender=Settlement, object_id=settlement.pk, actor=actor
+    )
     return settlement
 
 
@@ -318,6 +327,7 @@ def settlement_approve(*, settlement: Settlement, actor) -> Settlement:
     # Robust: the approval stands even if the statement cannot be made now (the error is
     # logged); the daily catch-up task makes what is missing.
     transaction.on_commit(lambda: settlement_approved_task.delay(pk), robust=True)
+    announce_on_commit(settlement_approved, sender=Settlement, object_id=pk, actor=actor)
     return settlement
 
 
@@ -349,4 +359,5 @@ def settlement_reject(*, settlement: Settlement, actor, reason: str) -> Settleme
         summary=reason,
         after={"rejection_reason": reason},
     )
+    announce_on_commit(settlement_rejected, sender=Settlement, object_id=settlement.pk, actor=actor)
     return settlement

@@ -201,7 +201,8 @@ def test_the_treasurer_approves_with_confirmation(
         response = treasurer_client.post(url, {"approve-confirm": "on"})
     assert response.status_code == 302
     assert response["Location"] == reverse("settlements:detail", kwargs={"pk": submitted.pk})
-    assert len(callbacks) == 1  # the statement and payment task, on commit
+    # On commit: the statement and payment task, and the announcement (settlements.signals).
+    assert len(callbacks) == 2
     submitted.refresh_from_db()
     assert submitted.status == Settlement.Status.APPROVED
     assert submitted.decided_by == treasurer_user
