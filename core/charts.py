@@ -5,7 +5,7 @@ themselves stay Decimals in the table shown next to every chart.
 """
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from django.utils import formats
@@ -23,13 +23,19 @@ def _nice_step(span: float, ticks: int = 5) -> float:
 CHART = {"width": 760, "height": 280, "left": 84, "right": 12, "top": 12, "bottom": 36}
 
 
-def bar_chart(*, months: Sequence, series: list[tuple[str, str, str]]) -> dict:
+def bar_chart(
+    *,
+    months: Sequence,
+    series: list[tuple[str, str, str]],
+    label: Callable[[object], str] | None = None,
+) -> dict:
     """Geometry of a grouped bar chart for inline SVG: one group per month, one bar per
     series (attribute, label, css class); a negative value is a bar below the zero line.
     Numbers for display only: the figures themselves stay Decimals in the table.
 
     Each row of `months` has a `month` (a date), `future` (a month still to come: no bars)
-    and the attributes of the series (None: no bar)."""
+    and the attributes of the series (None: no bar). With `label` (row -> text) the groups
+    are anything else, e.g. half-years or years, named by it instead of a month."""
     values = [0.0] + [
         float(getattr(row, attr))
         for row in months
@@ -53,14 +59,18 @@ def bar_chart(*, months: Sequence, series: list[tuple[str, str, str]]) -> dict:
     bars, labels = [], []
     for index, row in enumerate(months):
         x0 = CHART["left"] + index * group_w + group_w * 0.1
-        month_name = formats.date_format(row.month, "YEAR_MONTH_FORMAT")
+        if label is None:
+            month_name = formats.date_format(row.month, "YEAR_MONTH_FORMAT")
+            short_name = formats.date_format(row.month, "M").capitalize()
+        else:
+            month_name = short_name = label(row)
         labels.append(
             {
                 "x": round(CHART["left"] + (index + 0.5) * group_w, 1),
-                "text": formats.date_format(row.month, "M").capitalize(),
+                "text": short_name,
             }
         )
-        for position, (attr, label, css) in enumerate(series):
+        for position, (attr, series_label, css) in enumerate(series):
             value = getattr(row, attr)
             if value is None or row.future:
                 continue
@@ -72,7 +82,7 @@ def bar_chart(*, months: Sequence, series: list[tuple[str, str, str]]) -> dict:
                     "width": round(bar_w - 1, 1),
                     "height": round(max(abs(y_zero - y_value), 0.5), 1),
                     "css": css,
-                    "title": f"{month_name}: {label} "
+                    "title": f"{month_name}: {series_label} "
                     + formats.number_format(value, 2, use_l10n=True, force_grouping=True),
                 }
             )

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "settlements",
     "supervision",
     "governance",
+    "notifications",
     "todo",
     "demo",
 ]
@@ -271,6 +272,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "governance-vote-reminders": {
         "task": "governance.tasks.proposal_vote_reminders_task",
         "schedule": crontab(hour=8, minute=0),
+    },
+    # The daily overview of the notifications of users who chose it (notifications.tasks).
+    "notifications-daily-digest": {
+        "task": "notifications.tasks.notification_digests_send_task",
+        "schedule": crontab(hour=7, minute=30),
     },
 }
 

@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("premiums.urls")),
     path("", include("supervision.urls")),
     path("", include("governance.urls")),
+    path("", include("notifications.urls")),
     path("", include("todo.urls")),
 ]

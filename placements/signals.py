@@ -21,3 +21,7 @@ from django.dispatch import Signal
 
 time_entries_approved = Signal()
 time_entries_withdrawn = Signal()
+
+# Events announced after commit (core.signals.announce_on_commit), with the keyword arguments
+# `object_id` and `actor_id`: an assignment was requested (sender Assignment).
+assignment_requested = Signal()

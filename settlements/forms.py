@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from members.forms import MunicipalityFilterField
 from members.selectors import municipality_list_for_user
 from settlements.models import Period, Settlement
+from settlements.selectors import settlement_list_for_user, settlement_periods
 
 
 def period_choices(*, years: list[int]) -> list[tuple[str, str]]:
@@ -44,12 +45,42 @@ class PeriodField(forms.CharField):
         return str(value) if isinstance(value, Period) else value
 
 
+class PeriodChoiceField(forms.ChoiceField):
+    """A half-year chosen from a list (never typed); cleaned to a Period. The view gives the
+    periods to choose from, latest first."""
+
+    def __init__(self, *, periods=(), empty_label=None, **kwargs):
+        self.empty_label = empty_label
+        super().__init__(**kwargs)
+        self.periods = periods
+
+    @property
+    def periods(self):
+        return self._periods
+
+    @periods.setter
+    def periods(self, periods):
+        self._periods = list(periods)
+        choices = [(str(period), str(period)) for period in self._periods]
+        if self.empty_label is not None:
+            choices.insert(0, ("", self.empty_label))
+        self.choices = choices
+
+    def to_python(self, value):
+        # Links written by hand (?period=2026-h1) still choose the half-year.
+        return super().to_python(value).strip().upper()
+
+    def clean(self, value):
+        value = super().clean(value)
+        return Period.parse(value) if value else None
+
+    def prepare_value(self, value):
+        return str(value) if isinstance(value, Period) else value
+
+
 class SettlementFilterForm(forms.Form):
-    period = PeriodField(
-        label=_("Half-year"),
-        required=False,
-        help_text=_("E.g. 2026-H1."),
-        widget=forms.TextInput(attrs={"placeholder": "2026-H1", "pattern": r"\d{4}-[Hh][12]"}),
+    period = PeriodChoiceField(
+        label=_("Half-year"), required=False, empty_label=_("Every half-year")
     )
     status = forms.ChoiceField(
         label=_("Status"),
@@ -61,6 +92,7 @@ class SettlementFilterForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["municipality"].queryset = municipality_list_for_user(user=user)
+        self.fields["period"].periods = settlement_periods(settlement_list_for_user(user=user))
 
 
 class ApproveForm(forms.Form):
@@ -81,7 +113,9 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason for rejection"),
         help_text=_(
-            "The back office sees the reason; the next run recomputes the settlement as a draft."
+            "The back office sees the reason; the next run recomputes the settlement as a draft. "
+            "Corrections land in the half-year of their own date: a credit note dated after "
+            "this half-year is settled in a later settlement and does not change this one."
         ),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,

@@ -21,9 +21,10 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.roles import is_back_office, is_coordinator, is_treasurer
+from accounts.roles import is_back_office, is_coordinator, is_nvsi_board, is_treasurer
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine
 from settlements.figures import settlement_figures
 from settlements.models import (
@@ -54,6 +55,24 @@ def settlement_list_for_user(*, user) -> QuerySet[Settlement]:
 
 def settlement_get_for_user(*, user, pk: int) -> Settlement:
     return get_object_or_404(settlement_list_for_user(user=user), pk=pk)
+
+
+def previews_statements(user) -> bool:
+    """The treasurer and the NVSI board may read a statement before it is approved."""
+    return user.is_authenticated and (is_treasurer(user) or is_nvsi_board(user))
+
+
+def settlement_preview_get_for_user(*, user, pk: int) -> Settlement:
+    """A settlement not yet approved whose statement the user may preview (the treasurer
+    and the board); Http404 for anyone else and for an approved one (it has its statement)."""
+    if not previews_statements(user):
+        raise Http404
+    return get_object_or_404(
+        Settlement.objects.select_related("municipality", "submitted_by", "decided_by").exclude(
+            status=Settlement.Status.APPROVED
+        ),
+        pk=pk,
+    )
 
 
 def settlement_years(*, today: datetime.date) -> list[int]:
@@ -336,3 +355,101 @@ def dashboard_months(*, municipalities, year: int, today: datetime.date) -> dict
         "has_data": any(row.sources for row in ordered),
         "provisional": any(row.sources and not row.final for row in ordered),
     }
+
+
+# --- Totals per half-year and per year (the settlement list, NVSI's figures) ------------------
+
+TOTAL_SUMS = {
+    "hours": Coalesce(Sum("hours"), ZERO),
+    "gross": Coalesce(Sum("gross"), ZERO),
+    "premiums": Coalesce(Sum("premiums"), ZERO),
+    "fee": Coalesce(Sum("fee"), ZERO),
+    "cm": Coalesce(Sum("contribution_municipality"), ZERO),
+    "co": Coalesce(Sum("contribution_operator"), ZERO),
+    "result": Coalesce(Sum("result"), ZERO),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Totals:
+    """The summed stored figures of some settlements (a half-year, a year, all of them)."""
+
+    label: str
+    count: int
+    approved: int
+    hours: Decimal
+    gross: Decimal
+    premiums: Decimal
+    fee: Decimal
+    cm: Decimal
+    co: Decimal
+    result: Decimal
+    year: int | None = None
+    half: int | None = None
+    future: bool = False  # for core.charts: never a month still to come
+
+    @property
+    def contribution(self) -> Decimal:
+        return self.cm + self.co
+
+    @property
+    def operator_receives(self) -> Decimal:
+        return self.fee - self.co
+
+    @property
+    def final(self) -> bool:
+        return self.count > 0 and self.approved == self.count
+
+
+def _totals(row: dict, *, label: str) -> Totals:
+    return Totals(
+        label=label,
+        count=row["count"],
+        approved=row["approved"],
+        year=row.get("year"),
+        half=row.get("half"),
+        **{key: row[key] for key in TOTAL_SUMS},
+    )
+
+
+def _sums(qs: QuerySet[Settlement], *group: str) -> QuerySet:
+    return (
+        qs.order_by()
+        .values(*group)
+        .annotate(
+            count=Count("pk"),
+            approved=Count("pk", filter=Q(status=Settlement.Status.APPROVED)),
+            **TOTAL_SUMS,
+        )
+        .order_by(*group)
+    )
+
+
+def settlement_totals_by_half_year(settlements: QuerySet[Settlement]) -> list[Totals]:
+    """Per half-year (oldest first): the number of settlements, how many are approved, and
+    the sum of each stored figure, grouped and summed by the database."""
+    return [
+        _totals(row, label=str(Period(row["year"], row["half"])))
+        for row in _sums(settlements, "year", "half")
+    ]
+
+
+def settlement_totals_by_year(settlements: QuerySet[Settlement]) -> list[Totals]:
+    """Per year (oldest first), summed by the database like the half-years."""
+    return [_totals(row, label=str(row["year"])) for row in _sums(settlements, "year")]
+
+
+def settlement_totals(settlements: QuerySet[Settlement]) -> Totals:
+    """Everything together."""
+    row = settlements.order_by().aggregate(
+        count=Count("pk"),
+        approved=Count("pk", filter=Q(status=Settlement.Status.APPROVED)),
+        **TOTAL_SUMS,
+    )
+    return _totals(row, label="")
+
+
+def settlement_periods(settlements: QuerySet[Settlement]) -> list[Period]:
+    """The half-years that have a settlement among `settlements`, latest first."""
+    pairs = settlements.order_by().values_list("year", "half").distinct()
+    return sorted((Period(year, half) for year, half in pairs), reverse=True)

@@ -23,6 +23,7 @@ urlpatterns = [
         name="credit_lines",
     ),
     path("afrekeningen/<int:pk>/afrekening.pdf", views.settlement_statement, name="statement"),
+    path("afrekeningen/<int:pk>/concept.pdf", views.settlement_preview, name="preview"),
     path("contributie/", views.contribution_overview, name="contribution"),
     path("dashboard/", views.dashboard, name="dashboard"),
 ]

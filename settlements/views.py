@@ -4,7 +4,11 @@
   treasurer's queue), filter by half-year, status and municipality; CSV/XLSX.
 - /afrekeningen/<pk>/: the figures with their meanings, the breakdown by month and client,
   the treasurer's approve and reject forms, the statement PDF once stored; drill-down pages
-  to the invoice lines and credit note lines it was computed from.
+  to the invoice lines and credit note lines it was computed from. A settlement that went
+  back and forth shows its rejections and the figures of each submission at the top
+  (settlements.history); /afrekeningen/<pk>/concept.pdf is the statement of one not yet
+  approved, marked CONCEPT, for the treasurer and the board only (audited download).
+- the list totals every half-year the filters select, by the database.
 - /contributie/: the contribution of every member per half-year (?period=2026-H1) or year
   (?year=2026), totals by the database; CSV/XLSX. Treasurer and back office only.
 - /dashboard/: a year's hours, revenue, premiums and result by month, as an inline SVG bar
@@ -20,7 +24,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, QueryDict
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +43,7 @@ from settlements.forms import (
     RejectForm,
     SettlementFilterForm,
 )
+from settlements.history import settlement_history
 from settlements.models import Period, Settlement, SettlementLine
 from settlements.selectors import (
     contribution_rows,
@@ -47,18 +52,22 @@ from settlements.selectors import (
     dashboard_months,
     document_line_totals,
     members_without_settlement,
+    previews_statements,
     settlement_breakdown,
     settlement_credit_lines,
     settlement_documents,
     settlement_get_for_user,
     settlement_invoice_lines,
     settlement_list_for_user,
+    settlement_preview_get_for_user,
     settlement_queue_order,
     settlement_run_list_for_user,
     settlement_statement_for,
+    settlement_totals,
+    settlement_totals_by_half_year,
     settlement_years,
 )
-from settlements.services import settlement_approve, settlement_reject
+from settlements.services import settlement_approve, settlement_preview_pdf, settlement_reject
 
 PAGE_SIZE = 50
 LINES_PAGE_SIZE = 100
@@ -117,6 +126,9 @@ def settlement_list(request):
             title="Afrekeningen",
         ),
         extra_context=lambda page: {
+            # The totals of every settlement the filters select (not only this page's).
+            "period_totals": settlement_totals_by_half_year(settlements)[::-1],
+            "all_totals": settlement_totals(settlements),
             "waiting_count": settlement_list_for_user(user=request.user)
             .filter(status=Settlement.Status.SUBMITTED)
             .count(),
@@ -224,6 +236,9 @@ def _settlement_page(request, settlement: Settlement, *, status: int = 200, **fo
         "documents": settlement_documents(settlement),
         "statement": settlement_statement_for(settlement),
         "is_treasurer_here": is_treasurer(user),
+        "history": settlement_history(settlement),
+        "can_preview": previews_statements(user)
+        and settlement.status != Settlement.Status.APPROVED,
         "own_submission": own_submission,
         "can_decide": is_treasurer(user) and decidable and not own_submission,
         "approve_form": forms.get("approve_form") or ApproveForm(prefix="approve"),
@@ -305,6 +320,19 @@ def settlement_statement(request, pk: int):
         filename=f"afrekening-{settlement.municipality.cbs_code}-{settlement.period}.pdf",
         content_type="application/pdf",
     )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@role_required(previews_statements)
+def settlement_preview(request, pk: int):
+    """The statement of a settlement not yet approved, marked CONCEPT, for the treasurer and
+    the board (404 for anyone else); the download is audited."""
+    settlement = settlement_preview_get_for_user(user=request.user, pk=pk)
+    content = settlement_preview_pdf(settlement=settlement, actor=request.user)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"concept-afrekening-{settlement.municipality.cbs_code}-{settlement.period}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -168,3 +168,22 @@ class AuditFilterForm(_PeriodMixin, forms.Form):
 
 def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class NvsiFiguresForm(forms.Form):
+    """Which settlements NVSI's figures count: all of them, or the approved ones only."""
+
+    APPROVED = "approved"
+
+    settlements = forms.ChoiceField(
+        label=_("Settlements counted"),
+        required=False,
+        choices=[
+            ("", _("Every settlement (drafts and submitted ones included)")),
+            (APPROVED, _("Approved settlements only")),
+        ],
+    )
+
+    @property
+    def approved_only(self) -> bool:
+        return self.is_valid() and self.cleaned_data.get("settlements") == self.APPROVED

@@ -29,4 +29,5 @@ urlpatterns = [
         name="transfer_file_sepa",
     ),
     path("toezicht/audittrail/", views.audit_event_list, name="audit"),
+    path("toezicht/cijfers/", views.nvsi_figures_view, name="figures"),
 ]

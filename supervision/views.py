@@ -11,6 +11,9 @@
   transfer files; each with its SEPA file to download (the download is audited; IBANs are
   masked on screen, the file itself is the file the bank gets).
 - /toezicht/audittrail/: the audit trail with filters (who, what, when, which object).
+- /toezicht/cijfers/: NVSI's figures, all members together: revenue, premiums, the operator's
+  fee, the contribution and the results per half-year and per year, as inline SVG charts with
+  the same figures in tables, and the trend of the contribution (supervision.figures).
 
 Every list exports as CSV or XLSX (`?format=csv|xlsx`) with the rows of the page's filters.
 Only the treasurer, the board and superusers pass (`supervision_required`); anyone else gets
@@ -22,14 +25,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 
+from core.charts import bar_chart
 from core.decorators import role_required
 from core.exports import Column
 from core.lists import Export, list_response
 from core.validators import mask_iban
+from supervision.figures import nvsi_figures
 from supervision.forms import (
     AuditFilterForm,
     BankLineFilterForm,
+    NvsiFiguresForm,
     PaymentFilterForm,
     PayoutRunFilterForm,
     ReceivableFilterForm,
@@ -488,4 +495,38 @@ def audit_event_list(request):
             filename=f"audittrail-{_today_stamp()}",
             title="Audittrail",
         ),
+    )
+
+
+# --- NVSI's figures ----------------------------------------------------------------------------
+
+
+@supervision_required
+def nvsi_figures_view(request):
+    """All members together per half-year and per year, charts with tables (no JavaScript)."""
+    form = NvsiFiguresForm(request.GET)
+    figures = nvsi_figures(user=request.user, approved_only=form.approved_only)
+    money = [
+        ("gross", _("Revenue (G)"), "series-gross"),
+        ("premiums", _("Premiums (P)"), "series-premiums"),
+        ("result", _("Result"), "series-result"),
+    ]
+    return render(
+        request,
+        "supervision/nvsi_figures.html",
+        {
+            "form": form,
+            "figures": figures,
+            "half_year_chart": bar_chart(
+                months=figures.half_years, series=money, label=lambda row: row.label
+            ),
+            "year_chart": bar_chart(
+                months=figures.years, series=money, label=lambda row: row.label
+            ),
+            "contribution_chart": bar_chart(
+                months=figures.half_years,
+                series=[("contribution", _("Contribution (Cm + Co)"), "series-hours")],
+                label=lambda row: row.label,
+            ),
+        },
     )

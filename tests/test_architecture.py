@@ -25,6 +25,7 @@ LAYERS = [
     "settlements",
     "supervision",  # NVSI's read-only view of its account: reads billing, premiums, settlements
     "governance",  # decisions on the general framework write it through members.services
+    "notifications",  # e-mails about the events the apps below announce (their signals)
     "todo",  # the start page per role: reads every app's selectors, writes nothing
     "demo",
 ]

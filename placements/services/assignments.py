@@ -11,6 +11,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from core.services import audit_record, audit_snapshot
+from core.signals import announce_on_commit
 from members.selectors import FrameworkTerms
 from placements.models import (
     Assignment,
@@ -25,6 +26,7 @@ from placements.services._common import (
     _require_decimal,
     _terms,
 )
+from placements.signals import assignment_requested
 
 ASSIGNMENT_FIELDS = [
     "client",
@@ -225,9 +227,11 @@ def assignment_request(
         work_description=work_description,
         hourly_rate=hourly_rate,
     )
-    return _save_assignment(
-        assignment, actor=actor, action="assignment.request", before={}, checked=True
+    _save_assignment(assignment, actor=actor, action="assignment.request", before={}, checked=True)
+    announce_on_commit(
+        assignment_requested, sender=Assignment, object_id=assignment.pk, actor=actor
     )
+    return assignment
 
 
 def assignment_update_check(*, assignment: Assignment, **fields: Any) -> None:

@@ -20,6 +20,7 @@ from accounts.roles import is_back_office
 from accounts.services import approver_independence_check
 from core.sepa import SepaPayment, sepa_credit_transfer_file
 from core.services import audit_record
+from core.signals import announce_on_commit
 from core.validators import iban_normalise
 from members.models import Municipality
 from members.selectors import FrameworkNotInForce, framework_in_force
@@ -35,6 +36,7 @@ from premiums.models import (
 )
 from premiums.selectors import user_coordinates
 from premiums.services._common import ZERO, _actor_or_none
+from premiums.signals import payout_run_prepared
 
 
 def _lock_existing_run(run: PayoutRun) -> PayoutRun:
@@ -203,6 +205,7 @@ def payout_run_prepare(
         obj=run,
         summary=f"{line_count} candidates, {total} in total, {len(exclusions)} left out.",
     )
+    announce_on_commit(payout_run_prepared, sender=PayoutRun, object_id=run.pk, actor=actor)
     return run
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office
 from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
+from settlements.forms import PeriodChoiceField
 from settlements.models import (
     Period,
     Settlement,
@@ -33,6 +34,7 @@ from settlements.models import (
     SettlementStatement,
     SettlementTransferFile,
 )
+from settlements.selectors import settlement_periods
 from settlements.services.payments import (
     end_to_end_id,
     settlement_payments_waiting,
@@ -215,19 +217,17 @@ def _may_make_file(request) -> bool:
 
 
 class TransferFileMakeForm(forms.Form):
-    period = forms.CharField(
+    """The half-year is chosen from those with an approved settlement (never typed)."""
+
+    period = PeriodChoiceField(
         label=_("Half-year"),
-        max_length=7,
-        help_text=_("Written as 2026-H1 or 2026-H2."),
+        help_text=_("The half-years with an approved settlement, latest first."),
     )
 
-    def clean_period(self) -> Period:
-        try:
-            return Period.parse(self.cleaned_data["period"])
-        except ValueError as error:
-            raise ValidationError(
-                _("Write the half-year as 2026-H1 or 2026-H2."), code="invalid_period"
-            ) from error
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        approved = Settlement.objects.filter(status=Settlement.Status.APPROVED)
+        self.fields["period"].periods = settlement_periods(approved) or [_default_period()]
 
 
 def _default_period() -> Period:

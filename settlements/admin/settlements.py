@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import is_back_office
 from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
 from settlements.admin.common import PeriodListFilter, error_text
+from settlements.history import settlement_history
 from settlements.models import (
     Settlement,
     SettlementLine,
@@ -225,6 +226,7 @@ class SettlementAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
         may_act = self.has_submit_permission(request)
         context["may_submit"] = may_act and original and original.status == "draft"
         context["may_recompute"] = may_act and original and original.status in RECOMPUTABLE
+        context["history"] = settlement_history(original) if original else None
         return super().render_change_form(request, context, *args, **kwargs)
 
     def _confirm(self, request, pk: int, *, action, title, explanation, button):

@@ -36,7 +36,7 @@ from settlements.services.settlements import (
     settlement_submit,
     settlement_terms,
 )
-from settlements.services.statement import settlement_statement_store
+from settlements.services.statement import settlement_preview_pdf, settlement_statement_store
 
 __all__ = [
     "InvariantBroken",
@@ -48,6 +48,7 @@ __all__ = [
     "settlement_payments_create",
     "settlement_payments_due",
     "settlement_payments_waiting",
+    "settlement_preview_pdf",
     "settlement_reject",
     "settlement_run_dispatch",
     "settlement_run_execute",

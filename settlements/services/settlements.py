@@ -23,10 +23,16 @@ from accounts.services import approver_independence_check
 from core.db import require_atomic
 from core.money import percentage_of
 from core.services import audit_record
+from core.signals import announce_on_commit
 from members.models import Municipality
 from members.selectors import FrameworkNotInForce, framework_in_force
 from settlements.figures import settlement_figures
 from settlements.models import Period, Settlement, SettlementLine
+from settlements.signals import (
+    settlement_approved,
+    settlement_rejected,
+    settlement_submitted,
+)
 
 ADVISORY_NAMESPACE = 0x5E771E  # "settle": the first key of every settlement advisory lock
 FIGURE_FIELDS = (
@@ -41,6 +47,14 @@ FIGURE_FIELDS = (
     "contribution_municipality_percentage",
     "contribution_operator_percentage",
 )
+
+
+SNAPSHOT_FIELDS = (*FIGURE_FIELDS, "invoice_line_count", "credit_line_count")
+
+
+def submission_snapshot(settlement: Settlement) -> dict[str, str]:
+    """The figures of a settlement as text, as the audit trail keeps them."""
+    return {field: str(getattr(settlement, field)) for field in SNAPSHOT_FIELDS}
 
 
 class InvariantBroken(ValidationError):
@@ -234,7 +248,17 @@ def settlement_submit(*, settlement: Settlement, actor) -> Settlement:
     settlement.submitted_at = timezone.now()
     settlement.rejection_reason = ""
     settlement.save(update_fields=["status", "submitted_by", "submitted_at", "rejection_reason"])
-    audit_record(actor=actor, action="settlement.submit", obj=settlement, summary=str(settlement))
+    # The figures as submitted, kept with the submission (the history compares submissions).
+    audit_record(
+        actor=actor,
+        action="settlement.submit",
+        obj=settlement,
+        summary=str(settlement),
+        after=submission_snapshot(settlement),
+    )
+    announce_on_commit(
+        settlement_submitted, sender=Settlement, object_id=settlement.pk, actor=actor
+    )
     return settlement
 
 
@@ -303,6 +327,7 @@ def settlement_approve(*, settlement: Settlement, actor) -> Settlement:
     # Robust: the approval stands even if the statement cannot be made now (the error is
     # logged); the daily catch-up task makes what is missing.
     transaction.on_commit(lambda: settlement_approved_task.delay(pk), robust=True)
+    announce_on_commit(settlement_approved, sender=Settlement, object_id=pk, actor=actor)
     return settlement
 
 
@@ -327,5 +352,12 @@ def settlement_reject(*, settlement: Settlement, actor, reason: str) -> Settleme
     settlement.decided_at = timezone.now()
     settlement.rejection_reason = reason
     settlement.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
-    audit_record(actor=actor, action="settlement.reject", obj=settlement, summary=reason)
+    audit_record(
+        actor=actor,
+        action="settlement.reject",
+        obj=settlement,
+        summary=reason,
+        after={"rejection_reason": reason},
+    )
+    announce_on_commit(settlement_rejected, sender=Settlement, object_id=settlement.pk, actor=actor)
     return settlement

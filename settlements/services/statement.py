@@ -24,6 +24,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 
 from core.pdf import html_to_pdf, issuer, render_html
+from core.services import audit_record
 from settlements.models import Settlement, SettlementLine, SettlementStatement
 from settlements.services.payments import END_TO_END_LETTER, remittance
 from settlements.services.settlements import settlement_fingerprint
@@ -70,13 +71,37 @@ def settlement_statement_context(settlement: Settlement) -> dict:
     }
 
 
-def settlement_statement_html(settlement: Settlement) -> str:
-    """The statement as HTML (what WeasyPrint renders), in Dutch."""
-    return render_html(template_name=TEMPLATE, context=settlement_statement_context(settlement))
+def settlement_statement_html(settlement: Settlement, *, concept: bool = False) -> str:
+    """The statement as HTML (what WeasyPrint renders), in Dutch; `concept` marks a preview
+    of a settlement not yet approved."""
+    context = {**settlement_statement_context(settlement), "concept": concept}
+    return render_html(template_name=TEMPLATE, context=context)
 
 
-def settlement_statement_pdf(settlement: Settlement) -> bytes:
-    return html_to_pdf(settlement_statement_html(settlement)).content
+def settlement_statement_pdf(settlement: Settlement, *, concept: bool = False) -> bytes:
+    return html_to_pdf(settlement_statement_html(settlement, concept=concept)).content
+
+
+PREVIEW_ACTION = "settlement.preview"
+
+
+def settlement_preview_pdf(*, settlement: Settlement, actor) -> bytes:
+    """The statement of a settlement not yet approved, marked CONCEPT on every page, for the
+    treasurer to read before deciding. Rendered in the request (nothing is stored); the
+    download is recorded in the audit trail before the file is handed over."""
+    if settlement.status == Settlement.Status.APPROVED:
+        raise ValidationError(
+            "An approved settlement has its statement; it has no preview.", code="approved"
+        )
+    content = settlement_statement_pdf(settlement, concept=True)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action=PREVIEW_ACTION,
+            obj=settlement,
+            summary=f"Conceptafrekening {settlement} gedownload ({settlement.get_status_display()})",
+        )
+    return content
 
 
 def _file_name(settlement: Settlement) -> str:

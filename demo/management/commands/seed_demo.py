@@ -15,6 +15,7 @@ from demo.placements import seed_placements
 from demo.placements_data import EXTRA_COORDINATORS
 from demo.premiums import seed_premiums
 from demo.settlements import seed_settlements
+from notifications.receivers import notifications_muted
 
 
 def demo_day():
@@ -43,6 +44,11 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
+        # Months of history at once: nobody is mailed about it (notifications.receivers).
+        with notifications_muted():
+            self._seed()
+
+    def _seed(self):
         today = demo_day()
         # Each part bulk-loads rows the next part queries: the planner's statistics are
         # refreshed after each (core.db), so it plans with the tables' real sizes.
