@@ -28,8 +28,8 @@ from billing.services import (
     invoice_draft_delete,
     invoice_run_start,
 )
-from core.templatetags.portal import euro, number
 from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
+from core.templatetags.portal import euro, number
 
 # --- Forms ---------------------------------------------------------------------------------
 
