@@ -178,7 +178,7 @@ def _check_header(importer, header: list[str], result: ImportResult) -> dict[str
                 1,
                 raw.strip(),
                 _("Unknown column; the columns are: %(columns)s.")
-                % {"columns": ", ".join(dutch_header(column.name) for column in importer.columns)},
+                % {"columns": ", ".join(column.name for column in importer.columns)},
             )
         elif name in positions:
             result.add_issue(1, name, _("This column appears more than once."))
