@@ -15,7 +15,7 @@ class ColumnHelp:
 
 FORMATS = {
     "code": _("CBS code"),
-    "text": _("text"),
+    "text": _("free text"),
     "date": _("date, 31-12-2026"),
     "number": _("number, 7,5"),
     "amount": _("amount, 1.250,00"),
