@@ -24,10 +24,12 @@ from django.utils.translation import ngettext
 from billing.models import CreditNote, CreditNoteLine, Invoice, InvoiceLine, InvoiceRun
 from billing.services import (
     credit_note_create,
+    credit_note_preview,
     invoice_draft_delete,
     invoice_run_start,
 )
 from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
+from core.templatetags.portal import euro, number
 
 # --- Forms ---------------------------------------------------------------------------------
 
@@ -62,19 +64,53 @@ class InvoiceRunStartForm(forms.Form):
 
 
 class CreditNoteForm(forms.Form):
+    """What to credit, chosen explicitly: the whole invoice or the lines ticked. The page
+    shows the amount before the credit note is issued (a second, confirming post)."""
+
+    WHOLE = "whole"
+    LINES = "lines"
+
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     credit_date = forms.DateField(label=_("Credit note date"))
+    scope = forms.ChoiceField(
+        label=_("Credit"),
+        choices=[
+            (WHOLE, _("The whole invoice (everything not credited yet)")),
+            (LINES, _("Only the lines ticked below")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the whole invoice or the lines ticked.")},
+    )
     lines = forms.ModelMultipleChoiceField(
         label=_("Lines to credit"),
         queryset=InvoiceLine.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("None chosen: the whole invoice (what is not credited yet)."),
     )
 
     def __init__(self, *args, invoice: Invoice, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["lines"].queryset = invoice.lines.order_by("candidate_name", "pk")
+        self.fields["lines"].label_from_instance = lambda line: (
+            f"{line.candidate_name} · {number(line.hours)} × {euro(line.rate)}"
+            f" = {euro(line.amount)}"
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        scope, lines = cleaned.get("scope"), cleaned.get("lines")
+        if scope == self.LINES and not lines:
+            self.add_error("lines", _("Tick the lines to credit."))
+        if scope == self.WHOLE and lines:
+            self.add_error(
+                "lines",
+                _("You chose the whole invoice: untick the lines, or choose the lines ticked."),
+            )
+        return cleaned
+
+    @property
+    def chosen_lines(self):
+        return self.cleaned_data["lines"] if self.cleaned_data["scope"] == self.LINES else None
 
 
 def _service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -373,20 +409,27 @@ class InvoiceAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
         if not self.has_credit_permission(request):
             raise PermissionDenied
         invoice = get_object_or_404(Invoice, pk=pk, status=Invoice.Status.ISSUED)
+        preview = None
         if request.method == "POST":
             form = CreditNoteForm(request.POST, invoice=invoice)
+            confirmed = "confirm" in request.POST and "edit" not in request.POST
             if form.is_valid():
+                arguments = {
+                    "invoice": invoice,
+                    "actor": request.user,
+                    "reason": form.cleaned_data["reason"],
+                    "credit_date": form.cleaned_data["credit_date"],
+                    "lines": form.chosen_lines,
+                }
                 try:
-                    note = credit_note_create(
-                        invoice=invoice,
-                        actor=request.user,
-                        reason=form.cleaned_data["reason"],
-                        credit_date=form.cleaned_data["credit_date"],
-                        lines=form.cleaned_data["lines"] or None,
-                    )
+                    if confirmed:
+                        note = credit_note_create(**arguments)
+                    elif "edit" not in request.POST:
+                        preview = credit_note_preview(**arguments)
                 except ValidationError as error:
                     _service_errors(form, error)
-                else:
+                    preview = None
+                if confirmed and not form.errors:
                     self.message_user(
                         request, _("%(note)s issued.") % {"note": note}, messages.SUCCESS
                     )
@@ -401,6 +444,7 @@ class InvoiceAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
             "opts": self.model._meta,
             "original": invoice,
             "form": form,
+            "preview": preview,
         }
         return TemplateResponse(request, "admin/billing/invoice/credit.html", context)
 

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.validators import mask_iban, validate_iban
-from placements.validators import KVK_PATTERN, validate_kvk, validate_vat
+from placements.validators import KVK_PATTERN, validate_kvk, validate_postcode, validate_vat
 
 MAX_HOURS_PER_DAY = Decimal("24")
 HOURS_PER_WEEK_MAX = Decimal("168")
@@ -53,6 +53,22 @@ class Candidate(models.Model):
         validators=[validate_iban],
         help_text=_("Where the premium is paid."),
     )
+    # The postal address, optional: the premium letter is addressed to it (window envelope).
+    street = models.CharField(_("street"), max_length=150, blank=True)
+    house_number = models.CharField(
+        _("house number"),
+        max_length=20,
+        blank=True,
+        help_text=_("With addition, e.g. 12a or 12-2."),
+    )
+    postcode = models.CharField(
+        _("postcode"),
+        max_length=7,
+        blank=True,
+        validators=[validate_postcode],
+        help_text=_("Dutch format: 1234 AB."),
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
@@ -118,6 +134,16 @@ class Candidate(models.Model):
     def iban_masked(self) -> str:
         return mask_iban(self.iban)
 
+    @property
+    def address_lines(self) -> list[str]:
+        """The postal address as the lines of an envelope; empty without street and city."""
+        if not (self.street and self.city):
+            return []
+        return [
+            f"{self.street} {self.house_number}".strip(),
+            f"{self.postcode}  {self.city.upper()}".strip(),
+        ]
+
     def age_on(self, day: datetime.date) -> int:
         before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
         return day.year - self.birth_date.year - int(before_birthday)
@@ -147,7 +173,18 @@ class Client(models.Model):
     )
     billing_address = models.TextField(_("billing address"))
     billing_email = models.EmailField(_("billing e-mail"))
-    contact_person = models.CharField(_("contact person"), max_length=200, blank=True)
+    contact_person = models.CharField(
+        _("contact person"),
+        max_length=200,
+        blank=True,
+        help_text=_("Invoices are addressed for the attention of this person."),
+    )
+    invoice_reference = models.CharField(
+        _("your reference"),
+        max_length=50,
+        blank=True,
+        help_text=_("The client's purchase-order number or reference, stated on every invoice."),
+    )
     framework_agreement_date = models.DateField(
         _("framework agreement signed on"), null=True, blank=True
     )

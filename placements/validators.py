@@ -18,6 +18,7 @@ from stdnum.nl import bsn as nl_bsn
 from core.validators import validate_iban  # noqa: F401
 
 KVK_PATTERN = r"^[0-9]{8}$"
+POSTCODE_PATTERN = r"^[1-9][0-9]{3} ?[A-Za-z]{2}$"
 
 
 def bsn_normalise(value: str) -> str:
@@ -57,4 +58,23 @@ def validate_vat(value: str) -> None:
     if value and vat_normalise(value) != value:
         raise ValidationError(
             _("Store the VAT identification number in compact form."), code="vat_not_compact"
+        )
+
+
+def postcode_normalise(value: str) -> str:
+    """A Dutch postcode, stored as "1234 AB" (four digits, not starting with 0, two letters)."""
+    compact = re.sub(r"\s", "", value or "").upper()
+    if not re.fullmatch(r"[1-9][0-9]{3}[A-Z]{2}", compact):
+        raise ValidationError(
+            _("A postcode has four digits and two letters, e.g. 1234 AB."),
+            code="invalid_postcode",
+        )
+    return f"{compact[:4]} {compact[4:]}"
+
+
+def validate_postcode(value: str) -> None:
+    if value and postcode_normalise(value) != value:
+        raise ValidationError(
+            _("A postcode has four digits and two letters, e.g. 1234 AB."),
+            code="invalid_postcode",
         )

@@ -25,7 +25,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
-from members.models import Municipality
+from members.models import Framework, Municipality
 from members.selectors import general_framework_in_force
 from premiums.models import (
     PayoutExclusion,
@@ -41,15 +41,42 @@ FORM_TEMPLATE = "admin/premiums/payoutrun/form.html"
 # --- Forms ---------------------------------------------------------------------------------
 
 
+def payout_moment_choices(today: datetime.date) -> list[datetime.date]:
+    """The payout moments of every framework (general and local), from last year to next
+    year: what the prepare form offers. Whether a date is one of the municipality's own
+    moments the service decides."""
+    moments: set[str] = set()
+    for payout_moments in Framework.objects.exclude(payout_moments__isnull=True).values_list(
+        "payout_moments", flat=True
+    ):
+        moments.update(payout_moments or [])
+    dates = set()
+    for year in (today.year - 1, today.year, today.year + 1):
+        for moment in moments:
+            try:
+                dates.add(datetime.date.fromisoformat(f"{year}-{moment}"))
+            except ValueError:
+                continue
+    return sorted(dates)
+
+
 class PayoutRunPrepareForm(forms.Form):
-    payout_date = forms.DateField(
+    payout_date = forms.TypedChoiceField(
         label=_("Payout date"),
-        help_text=_("A payout moment of the municipality's framework, e.g. 30-06-2026."),
+        coerce=datetime.date.fromisoformat,
+        help_text=_("A payout moment of the frameworks; the municipality's own are checked."),
     )
     field_order = ["municipality", "payout_date"]
 
     def __init__(self, *args, admin_site, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["payout_date"].choices = [
+            ("", "---------"),
+            *(
+                (moment.isoformat(), f"{moment:%d-%m-%Y}")
+                for moment in payout_moment_choices(timezone.localdate())
+            ),
+        ]
         self.fields["municipality"] = forms.ModelChoiceField(
             label=_("Municipality"),
             queryset=Municipality.objects.order_by("name"),
@@ -90,6 +117,11 @@ def _next_payout_moment(today: datetime.date) -> datetime.date | None:
                 continue
     upcoming = [moment for moment in moments if moment >= today]
     return min(upcoming) if upcoming else None
+
+
+def _next_payout_moment_iso(today: datetime.date) -> str:
+    moment = _next_payout_moment(today)
+    return moment.isoformat() if moment else ""
 
 
 # --- Payout runs ---------------------------------------------------------------------------
@@ -217,7 +249,7 @@ class PayoutRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
         else:
             form = PayoutRunPrepareForm(
                 admin_site=self.admin_site,
-                initial={"payout_date": _next_payout_moment(timezone.localdate())},
+                initial={"payout_date": _next_payout_moment_iso(timezone.localdate())},
             )
         return self._form_page(
             request,

@@ -84,6 +84,20 @@ def payout_letter_line_get_for_user(*, user, pk: int) -> PayoutLine:
     return get_object_or_404(qs, pk=pk)
 
 
+def payout_run_letters_get_for_user(*, user, pk: int) -> PayoutRun:
+    """A run whose letters the user may download all at once: the same people as for one
+    letter (`payout_letter_line_get_for_user`), once the run is approved; 404 otherwise."""
+    qs = PayoutRun.objects.select_related("municipality", "approved_by").filter(
+        status__in=PAID_STATUSES
+    )
+    user_may = user.is_authenticated and (is_back_office(user) or is_coordinator(user))
+    if not user_may:
+        qs = qs.none()
+    elif not is_back_office(user):
+        qs = qs.filter(municipality__coordinators=user)
+    return get_object_or_404(qs, pk=pk)
+
+
 def payout_line_paid_in_year(*, line: PayoutLine) -> Decimal:
     """What the candidate was paid in the line's calendar year up to and including this line:
     what was paid before go-live (the opening balance's ledger row) and the lines of

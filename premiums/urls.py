@@ -17,4 +17,9 @@ urlpatterns = [
         name="run_approve",
     ),
     path("premies/brieven/<int:pk>/", views.payout_letter, name="letter"),
+    path(
+        "premies/betaalmomenten/<int:pk>/brieven/",
+        views.payout_run_letters,
+        name="run_letters",
+    ),
 ]

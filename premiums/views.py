@@ -29,13 +29,19 @@ from premiums.forms import (
     PremiumExportForm,
     PremiumFilterForm,
 )
-from premiums.models import PAYOUTS_PER_YEAR_MAX, PayoutRun
-from premiums.pdf import payout_letter_filename, payout_letter_pdf_bytes
+from premiums.models import PAYOUTS_PER_YEAR_MAX, PayoutExclusion, PayoutRun
+from premiums.pdf import (
+    payout_letter_filename,
+    payout_letter_pdf_bytes,
+    payout_run_letters_filename,
+    payout_run_letters_pdf_bytes,
+)
 from premiums.selectors import (
     annual_cap_for_year,
     candidate_premium_year,
     payout_letter_line_get_for_user,
     payout_run_get_for_user,
+    payout_run_letters_get_for_user,
     payout_run_list_awaiting_first,
     premium_candidate_list_for_user,
     premium_figures_by_candidate,
@@ -206,10 +212,17 @@ def _run_page(request, run: PayoutRun, *, approve_form=None, status: int = 200):
     coordinates = user_coordinates(user=user, municipality=run.municipality)
     is_preparer = user.pk == run.prepared_by_id
     lines = run.lines.select_related("candidate").order_by(Lower("candidate_name"), "pk")
+    exclusions = list(run.exclusions.order_by(Lower("candidate_name"), "pk"))
     context = {
         "run": run,
         "page": page_of(request, lines, LINES_PAGE_SIZE),
-        "exclusions": run.exclusions.order_by(Lower("candidate_name"), "pk"),
+        "exclusions": exclusions,
+        "iban_missing": [
+            e
+            for e in exclusions
+            if e.reason in (PayoutExclusion.Reason.NO_IBAN, PayoutExclusion.Reason.INVALID_IBAN)
+        ],
+        "is_back_office": is_back_office(user),
         "is_prepared": run.status == PayoutRun.Status.PREPARED,
         "coordinates": coordinates,
         "is_preparer": is_preparer,
@@ -279,5 +292,17 @@ def payout_letter(request, pk: int):
     line = payout_letter_line_get_for_user(user=request.user, pk=pk)
     response = HttpResponse(payout_letter_pdf_bytes(line), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{payout_letter_filename(line)}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@role_required(is_coordinator, is_back_office)
+def payout_run_letters(request, pk: int):
+    """Every premium letter of an approved run in one PDF, a letter per page, to print and
+    post at once."""
+    run = payout_run_letters_get_for_user(user=request.user, pk=pk)
+    response = HttpResponse(payout_run_letters_pdf_bytes(run), content_type="application/pdf")
+    filename = payout_run_letters_filename(run)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response

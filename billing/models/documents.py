@@ -171,6 +171,8 @@ class Invoice(models.Model):
     client_address = models.TextField(_("client billing address"), blank=True)
     client_kvk_number = models.CharField(_("client KvK number"), max_length=8, blank=True)
     client_vat_number = models.CharField(_("client VAT number"), max_length=20, blank=True)
+    client_contact = models.CharField(_("for the attention of"), max_length=200, blank=True)
+    client_reference = models.CharField(_("client's reference"), max_length=50, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
     issued_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

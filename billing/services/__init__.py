@@ -9,7 +9,11 @@ queues PDFs and tasks on commit.
 - credit_notes: full and partial credit notes.
 """
 
-from billing.services.credit_notes import credit_note_create
+from billing.services.credit_notes import (
+    CreditNotePreview,
+    credit_note_create,
+    credit_note_preview,
+)
 from billing.services.invoices import (
     invoice_draft_create,
     invoice_draft_delete,
@@ -19,7 +23,9 @@ from billing.services.numbering import document_number_next, payment_reference_f
 from billing.services.runs import invoice_run_execute, invoice_run_month, invoice_run_start
 
 __all__ = [
+    "CreditNotePreview",
     "credit_note_create",
+    "credit_note_preview",
     "document_number_next",
     "invoice_draft_create",
     "invoice_draft_delete",

@@ -15,6 +15,7 @@ Amounts are positive (the amount credited) and rounded as on the invoice:
   the VAT of the earlier ones: invoice minus all its credit notes is then exactly zero.
 """
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
@@ -242,3 +243,58 @@ def _queue_pdf(credit_note_id: int) -> None:
     from billing.tasks import credit_note_render_pdf_task
 
     credit_note_render_pdf_task.delay(credit_note_id)
+
+
+@dataclasses.dataclass(frozen=True)
+class CreditNotePreview:
+    """What a credit note would credit: its lines (name, hours, amount) and amounts."""
+
+    lines: list[tuple[str, Decimal, Decimal]]
+    subtotal: Decimal
+    vat_amount: Decimal
+    total: Decimal
+    is_full: bool
+
+
+class _PreviewDone(Exception):
+    def __init__(self, preview: CreditNotePreview):
+        self.preview = preview
+
+
+def credit_note_preview(
+    *,
+    invoice: Invoice,
+    actor,
+    reason: str,
+    credit_date: datetime.date | None = None,
+    lines: Iterable[InvoiceLine] | None = None,
+) -> CreditNotePreview:
+    """What `credit_note_create` with these arguments would issue, without issuing it: the
+    service itself runs in a transaction that is then rolled back (number, audit record,
+    credited hours and the queued PDF with it), so the amount shown before confirming is
+    the amount issued, computed by the one function that computes it. Refusals raise as
+    from `credit_note_create`."""
+    try:
+        with transaction.atomic():
+            note = credit_note_create(
+                invoice=invoice,
+                actor=actor,
+                reason=reason,
+                credit_date=credit_date,
+                lines=lines,
+            )
+            raise _PreviewDone(
+                CreditNotePreview(
+                    lines=list(
+                        note.lines.order_by("candidate_name", "pk").values_list(
+                            "candidate_name", "hours", "amount"
+                        )
+                    ),
+                    subtotal=note.subtotal,
+                    vat_amount=note.vat_amount,
+                    total=note.total,
+                    is_full=note.is_full,
+                )
+            )
+    except _PreviewDone as done:
+        return done.preview

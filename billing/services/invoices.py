@@ -233,6 +233,8 @@ def _issue(
     invoice.client_address = client.billing_address
     invoice.client_kvk_number = client.kvk_number
     invoice.client_vat_number = client.vat_number
+    invoice.client_contact = client.contact_person
+    invoice.client_reference = client.invoice_reference
     invoice.issued_at = timezone.now()
     invoice.issued_by = actor if actor is not None and actor.is_authenticated else None
     invoice.status = Invoice.Status.ISSUED
@@ -251,6 +253,8 @@ def _issue(
             "client_address",
             "client_kvk_number",
             "client_vat_number",
+            "client_contact",
+            "client_reference",
             "issued_at",
             "issued_by",
             "status",

@@ -53,6 +53,10 @@ class CandidateForm(ServiceModelForm):
             "status",
             "left_for_work_on",
             "wage_cost_subsidy",
+            "street",
+            "house_number",
+            "postcode",
+            "city",
         ]
 
     def _service_arguments(self) -> tuple[dict, str | None]:
@@ -126,6 +130,13 @@ class CandidateAdmin(UndeletableAdminMixin, ServiceAdminMixin, admin.ModelAdmin)
                     "iban_masked",
                     "new_iban",
                 ]
+            },
+        ),
+        (
+            _("Postal address"),
+            {
+                "fields": [("street", "house_number"), ("postcode", "city")],
+                "description": _("Optional; the premium letter is addressed to it."),
             },
         ),
         (_("Status"), {"fields": ["status", "left_for_work_on", "wage_cost_subsidy"]}),

@@ -6,6 +6,9 @@ type), and confirming validates the stored file again before it writes. Plain fo
 without JavaScript. Installed on the admin site by `import_urls_install` (placements.admin).
 """
 
+import csv
+import dataclasses
+import io
 import time
 import uuid
 from pathlib import Path
@@ -15,13 +18,16 @@ from django.conf import settings
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from placements.imports import import_columns, import_run, import_type, import_types
+from placements.imports import import_run, import_type, import_types
+from placements.imports.base import dutch_header
+from placements.imports.help import column_help
 
 SIGNING_NAMESPACE = "placements.import"
 TOKEN_MAX_AGE = 60 * 60  # an hour from preview to confirm
@@ -48,7 +54,10 @@ class ImportUploadForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("What to import"))
     file = forms.FileField(
         label=gettext_lazy("File"),
-        help_text=gettext_lazy("CSV (UTF-8, comma or semicolon) or XLSX; see docs/imports.md."),
+        help_text=gettext_lazy(
+            "CSV (UTF-8, comma or semicolon) or XLSX; the columns and a template per type are "
+            "below this form."
+        ),
     )
 
     def __init__(self, *args, kinds: list[str], **kwargs):
@@ -177,17 +186,123 @@ def _confirm(request, admin_site, kinds: list[str]):
     return redirect(f"admin:{app_label}_{model}_changelist")
 
 
-def _columns(kinds: list[str]) -> list[tuple[str, list[str]]]:
-    return [(_label(kind), import_columns(kind)) for kind in kinds]
+@dataclasses.dataclass(frozen=True)
+class ColumnRow:
+    name: str
+    dutch: str
+    required: bool
+    may_be_absent: bool
+    format: str
+    example: str
+    meaning: str
+
+
+def _column_rows(kind: str) -> list[ColumnRow]:
+    rows = []
+    for column in import_type(kind).importer_class().columns:
+        help_ = column_help(column.name)
+        rows.append(
+            ColumnRow(
+                name=column.name,
+                dutch=dutch_header(column.name),
+                required=column.required,
+                may_be_absent=column.may_be_absent,
+                format=str(help_.format),
+                example=help_.example,
+                meaning=str(help_.meaning),
+            )
+        )
+    return rows
+
+
+def _columns(kinds: list[str]) -> list[dict]:
+    """Per type its label, kind and columns (with their help), for the page's tables."""
+    return [{"kind": kind, "label": _label(kind), "columns": _column_rows(kind)} for kind in kinds]
+
+
+def import_template_view(request, kind: str, file_format: str):
+    """An empty file of the type with the Dutch column names, to fill in and upload: CSV
+    (semicolon, UTF-8 with BOM: what Dutch Excel opens and saves) or XLSX (the header, and a
+    second sheet explaining each column; only the first sheet is imported)."""
+    if kind not in _kinds_for(request.user):
+        raise PermissionDenied
+    if file_format not in ("csv", "xlsx"):
+        raise Http404
+    rows = _column_rows(kind)
+    header = [row.dutch for row in rows]
+    filename = f"sjabloon-{kind}.{file_format}"
+    if file_format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerow(header)
+        response = HttpResponse(
+            "\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            _xlsx_template(header, rows),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_template(header: list[str], rows: list[ColumnRow]) -> bytes:
+    import openpyxl
+    from openpyxl.styles import Font
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Data"))[:31]
+    sheet.append(header)
+    for index, cell in enumerate(sheet[1], start=1):
+        cell.font = Font(bold=True)
+        sheet.column_dimensions[cell.column_letter].width = max(14, len(header[index - 1]) + 2)
+        cell.number_format = "@"
+    explained = workbook.create_sheet(str(_("Explanation"))[:31])
+    explained.append(
+        [
+            str(_("Column")),
+            str(_("Required")),
+            str(_("Format")),
+            str(_("Example")),
+            str(_("Meaning")),
+        ]
+    )
+    for cell in explained[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        explained.append(
+            [
+                row.dutch,
+                str(_("yes") if row.required else _("no")),
+                row.format,
+                row.example,
+                row.meaning,
+            ]
+        )
+    for letter, width in zip("ABCDE", (30, 10, 22, 30, 80), strict=True):
+        explained.column_dimensions[letter].width = width
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
 
 def import_urls_install(site) -> None:
-    """Put the import page at <admin>/placements/import/ on `site`."""
+    """Put the import page at <admin>/placements/import/ on `site`, and its templates."""
     original = site.get_urls
 
     def get_urls():
         view = site.admin_view(lambda request: import_view(request, site))
-        return [path("placements/import/", view, name="placements_import"), *original()]
+        template = site.admin_view(import_template_view)
+        return [
+            path("placements/import/", view, name="placements_import"),
+            path(
+                "placements/import/sjabloon/<str:kind>.<str:file_format>",
+                template,
+                name="placements_import_template",
+            ),
+            *original(),
+        ]
 
     site.get_urls = get_urls
 

@@ -59,6 +59,70 @@ class Column:
     parse: Callable[[Any], Any]
     empty: Any = None  # the value of an empty optional cell
     masked: bool = False  # shown masked in the preview (BSN, IBAN)
+    may_be_absent: bool = False  # added later: a file without it keeps the stored values
+
+
+class _Absent:
+    """The value of a column the file does not have (`Column.may_be_absent`)."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+# The Dutch name of every column: a header may use either (matched as `header_key` does).
+DUTCH_HEADERS = {
+    "municipality": "gemeente",
+    "client_number": "klantnummer",
+    "first_name": "voornaam",
+    "last_name": "achternaam",
+    "birth_date": "geboortedatum",
+    "bsn": "bsn",
+    "iban": "iban",
+    "status": "status",
+    "left_for_work_on": "uitgestroomd_op",
+    "wage_cost_subsidy": "loonkostensubsidie",
+    "street": "straat",
+    "house_number": "huisnummer",
+    "postcode": "postcode",
+    "city": "woonplaats",
+    "kvk_number": "kvk_nummer",
+    "name": "naam",
+    "vat_number": "btw_nummer",
+    "billing_address": "factuuradres",
+    "billing_email": "factuur_email",
+    "contact_person": "contactpersoon",
+    "invoice_reference": "referentie",
+    "framework_agreement_date": "raamovereenkomst_getekend_op",
+    "start_date": "startdatum",
+    "end_date": "einddatum",
+    "hours_per_week": "uren_per_week",
+    "work_description": "werkzaamheden",
+    "hourly_rate": "uurtarief",
+    "displacement_check_date": "verdringingstoets_datum",
+    "client_signatory": "ondertekend_door_opdrachtgever",
+    "approved_by": "goedgekeurd_door",
+    "approved_on": "goedgekeurd_op",
+    "assignment_start_date": "startdatum_opdracht",
+    "work_date": "werkdatum",
+    "hours": "uren",
+    "year": "jaar",
+    "accrued": "opgebouwd",
+    "paid": "uitbetaald",
+    "payouts": "uitbetalingen",
+}
+
+
+def header_key(text: str) -> str:
+    """A header cell as compared: lower case, spaces and hyphens as one underscore, so
+    "KvK-nummer", "kvk nummer" and "kvk_nummer" are the same column."""
+    text = (text or "").strip().lower().replace("e-mail", "email")
+    return re.sub(r"[\s\-_]+", "_", text).strip("_")
+
+
+def dutch_header(name: str) -> str:
+    return DUTCH_HEADERS.get(name, name)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from core.validators import iban_normalise
 from members.models import Municipality
 from placements.bsn import bsn_lookup_hash
 from placements.imports.base import (
+    ABSENT,
     Column,
     ImportResult,
     Row,
@@ -27,7 +28,7 @@ from placements.imports.base import (
 )
 from placements.models import Candidate
 from placements.services import candidate_create, candidate_update
-from placements.validators import bsn_normalise
+from placements.validators import bsn_normalise, postcode_normalise
 
 FIELDS = [
     "first_name",
@@ -36,6 +37,10 @@ FIELDS = [
     "status",
     "left_for_work_on",
     "wage_cost_subsidy",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
 ]
 
 
@@ -55,8 +60,16 @@ class CandidateImporter:
         Column("status", False, choice(list(Candidate.Status.values)), empty="active"),
         Column("left_for_work_on", False, parse_date),
         Column("wage_cost_subsidy", False, parse_bool, empty=False),
+        Column("street", False, text_max(150), empty="", may_be_absent=True),
+        Column("house_number", False, text_max(20), empty="", may_be_absent=True),
+        Column("postcode", False, text_max(10), empty="", may_be_absent=True),
+        Column("city", False, text_max(100), empty="", may_be_absent=True),
     )
-    column_of_field = {"municipality": "municipality", "client_number": "client_number"}
+    column_of_field = {
+        "municipality": "municipality",
+        "client_number": "client_number",
+        "postcode": "postcode",
+    }
 
     def process(self, rows: list[Row], *, actor, result: ImportResult) -> None:
         codes = {row.values["municipality"] for row in rows}
@@ -86,7 +99,7 @@ class CandidateImporter:
                 )
                 continue
             seen[key] = row.number
-            fields = {name: values[name] for name in FIELDS}
+            fields = {name: values[name] for name in FIELDS if values[name] is not ABSENT}
             fields["client_number"] = values["client_number"]
             if values["iban"]:
                 fields["iban"] = values["iban"]
@@ -134,6 +147,12 @@ def _changes(candidate: Candidate, fields: dict) -> dict:
                 continue
             if value_compact != stored:
                 changes[name] = value
+        elif name == "postcode" and value:
+            try:
+                if postcode_normalise(value) != stored:
+                    changes[name] = value
+            except ValidationError:
+                changes[name] = value  # the service reports it
         elif name == "left_for_work_on" and fields.get("status") != "left_for_work":
             if stored is not None:
                 changes[name] = None

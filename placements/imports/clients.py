@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from placements.imports.base import (
+    ABSENT,
     Column,
     ImportResult,
     Row,
@@ -27,6 +28,7 @@ FIELDS = [
     "billing_address",
     "billing_email",
     "contact_person",
+    "invoice_reference",
     "framework_agreement_date",
 ]
 
@@ -39,6 +41,7 @@ class ClientImporter:
         Column("billing_address", True, text_max(1000)),
         Column("billing_email", True, text_max(254)),
         Column("contact_person", False, text_max(200), empty=""),
+        Column("invoice_reference", False, text_max(50), empty="", may_be_absent=True),
         Column("framework_agreement_date", False, parse_date),
     )
 
@@ -67,7 +70,7 @@ class ClientImporter:
                 )
                 continue
             seen[kvk] = row.number
-            fields = {name: row.values[name] for name in FIELDS}
+            fields = {name: row.values[name] for name in FIELDS if row.values[name] is not ABSENT}
             client = existing.get(kvk)
             try:
                 with transaction.atomic():

@@ -25,6 +25,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from members.models import Municipality
 from placements.imports.base import (
     Column,
     ImportResult,
@@ -55,6 +56,9 @@ class HoursImporter:
         Column("work_date", True, parse_date),
         Column("hours", True, parse_decimal),
     )
+
+    def __init__(self):
+        self._approvers: dict[int, str] = {}  # per candidate: who must approve first
 
     def process(self, rows: list[Row], *, actor, result: ImportResult) -> None:
         resolved = self._resolve(rows, result)
@@ -128,6 +132,9 @@ class HoursImporter:
                     today=today,
                 )
             except ValidationError as error:
+                if assignment.status == Assignment.Status.REQUESTED:
+                    result.add_issue(row.number, KEY_COLUMN, self._awaiting_approval(assignment))
+                    continue
                 add_validation_issues(
                     result, row.number, error, columns={}, default_column=KEY_COLUMN
                 )
@@ -140,6 +147,30 @@ class HoursImporter:
             else:
                 changed.append((existing[0], hours, row.number))
                 result.count(row, "update")
+
+    def _awaiting_approval(self, assignment: Assignment) -> str:
+        """Hours on a requested assignment: who must approve it first, by name."""
+        cache = self._approvers
+        if assignment.candidate_id not in cache:
+            municipality = Municipality.objects.get(candidates__pk=assignment.candidate_id)
+            names = [
+                user.get_full_name() or user.email
+                for user in municipality.coordinators.filter(is_active=True).order_by(
+                    "last_name", "first_name", "pk"
+                )
+            ]
+            if names:
+                message = _(
+                    "This assignment awaits approval: hours can be imported once a coordinator "
+                    "of %(municipality)s has approved it (%(names)s)."
+                ) % {"municipality": municipality.name, "names": ", ".join(names)}
+            else:
+                message = _(
+                    "This assignment awaits approval by a coordinator of %(municipality)s, "
+                    "which has no coordinator in the portal yet: ask NVSI to invite one."
+                ) % {"municipality": municipality.name}
+            cache[assignment.candidate_id] = message
+        return cache[assignment.candidate_id]
 
     def _resolve(self, rows: list[Row], result: ImportResult) -> list[tuple[Row, Assignment]]:
         """Each row's assignment by its natural key; rows naming none are reported."""

@@ -19,11 +19,14 @@ from django.utils.translation import gettext_lazy
 
 from core.services import audit_record
 from placements.imports.base import (
+    ABSENT,
     CellError,
     FileRefused,
     Formula,
     ImportResult,
     Row,
+    dutch_header,
+    header_key,
 )
 from placements.imports.readers import table_read
 
@@ -157,16 +160,20 @@ def _run(importer, result: ImportResult, *, path: Path, actor) -> ImportResult:
 
 
 def _check_header(importer, header: list[str], result: ImportResult) -> dict[str, int]:
-    """Column name -> position; every known column exactly once, nothing else."""
-    known = {column.name for column in importer.columns}
+    """Column name -> position; every known column exactly once (by its English or Dutch
+    name), nothing else. A column that `may_be_absent` and is absent has no position."""
+    known = {}
+    for column in importer.columns:
+        known[header_key(column.name)] = column.name
+        known[header_key(dutch_header(column.name))] = column.name
     positions: dict[str, int] = {}
     for index, raw in enumerate(header):
-        name = raw.strip().lower()
-        if not name:
+        name = known.get(header_key(raw))
+        if not raw.strip():
             result.add_issue(
                 1, f"#{index + 1}", _("This column has no name: name it or delete it.")
             )
-        elif name not in known:
+        elif name is None:
             result.add_issue(
                 1,
                 raw.strip(),
@@ -178,7 +185,7 @@ def _check_header(importer, header: list[str], result: ImportResult) -> dict[str
         else:
             positions[name] = index
     for column in importer.columns:
-        if column.name not in positions:
+        if column.name not in positions and not column.may_be_absent:
             result.add_issue(1, column.name, _("This column is missing."))
     return positions
 
@@ -214,8 +221,13 @@ def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult
     Cells repeat a lot (dates, codes, hours), so each column caches what it parsed.
     """
     width = len(table.header)
-    plan = [(column, column.name, positions[column.name], {}, {}) for column in importer.columns]
-    row_positions = tuple(positions[column.name] for column in importer.columns)
+    nowhere = 1 << 30  # an absent column: beyond every row's cells
+    plan = [
+        (column, column.name, positions.get(column.name, nowhere), {}, {})
+        for column in importer.columns
+    ]
+    absent = [column.name for column in importer.columns if column.name not in positions]
+    row_positions = tuple(positions.get(column.name, nowhere) for column in importer.columns)
     masked = tuple(column.masked for column in importer.columns)
     required = _("This column is required.")
     rows: list[Row] = []
@@ -254,6 +266,8 @@ def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult
                 ok = False
             else:
                 values[name] = parsed
+        for name in absent:
+            values[name] = ABSENT
         if ok:
             rows.append(
                 Row(

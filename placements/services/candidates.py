@@ -15,7 +15,7 @@ from core.validators import iban_normalise
 from members.models import Municipality
 from placements.bsn import bsn_decrypt, bsn_encrypt, bsn_lookup_hash
 from placements.models import Candidate
-from placements.validators import bsn_normalise
+from placements.validators import bsn_normalise, postcode_normalise
 
 CANDIDATE_FIELDS = [
     "client_number",
@@ -26,6 +26,10 @@ CANDIDATE_FIELDS = [
     "status",
     "left_for_work_on",
     "wage_cost_subsidy",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
 ]
 
 
@@ -58,6 +62,11 @@ def _apply_candidate_fields(candidate: Candidate, fields: dict[str, Any]) -> Non
             fields["iban"] = iban_normalise(fields["iban"])
         except ValidationError as error:
             raise ValidationError({"iban": error.messages}) from None
+    if fields.get("postcode"):
+        try:
+            fields["postcode"] = postcode_normalise(fields["postcode"])
+        except ValidationError as error:
+            raise ValidationError({"postcode": error.messages}) from None
     for name, value in fields.items():
         setattr(candidate, name, value)
     if candidate.status != Candidate.Status.LEFT_FOR_WORK:

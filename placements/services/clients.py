@@ -19,6 +19,7 @@ CLIENT_FIELDS = [
     "billing_address",
     "billing_email",
     "contact_person",
+    "invoice_reference",
     "framework_agreement_date",
 ]
 

@@ -171,3 +171,46 @@ def test_the_assignment_number_has_no_thousands_separator(framework):
             cursor.execute("SELECT setval(" + sequence + ", %s)", [previous])
     assert "Opdracht 123456" in text
     assert "123.456" not in text
+
+
+# --- Addressed formally, to the contact person, with the client's reference ------------------
+
+
+@pytest.fixture
+def addressed_invoice(framework):
+    client = ClientFactory(
+        name="Bakkerij Korenschoof",
+        kvk_number="12345678",
+        contact_person="J. de Boer",
+        invoice_reference="PO-2026-0042",
+    )
+    approved_hours(billable_assignment(client=client), *march_days("8.00"))
+    return issued_invoice(client=client)
+
+
+def test_the_invoice_is_addressed_formally_with_attention_line_and_reference(addressed_invoice):
+    assert addressed_invoice.client_contact == "J. de Boer"  # copied when issued
+    assert addressed_invoice.client_reference == "PO-2026-0042"
+    text = _text(billing_pdf.invoice_pdf_bytes(addressed_invoice))
+    assert "T.a.v. J. de Boer" in text
+    assert "Uw referentie PO-2026-0042" in text
+    assert "Uw KvK-nummer 12345678" in text
+    assert "Wij verzoeken u" in text
+    assert "Betaalt u meerdere facturen" in text
+    assert " je " not in f" {text} " and "Je " not in text  # no informal "je" to a business
+
+
+def test_the_credit_note_carries_the_clients_kvk_and_reference(addressed_invoice):
+    note = credit_note_create(invoice=addressed_invoice, actor=None, reason="Dubbel")
+    text = _text(billing_pdf.credit_note_pdf_bytes(note))
+    assert "Uw KvK-nummer 12345678" in text
+    assert "Uw referentie PO-2026-0042" in text
+    assert "T.a.v. J. de Boer" in text
+    assert "aan u terug" in text
+
+
+def test_the_reference_on_an_issued_invoice_never_changes(addressed_invoice):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Invoice.objects.filter(pk=addressed_invoice.pk).update(client_reference="other")

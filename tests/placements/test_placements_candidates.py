@@ -229,3 +229,22 @@ def test_kvk_check_constraint_in_database(db):
 
     with pytest.raises(IntegrityError):
         ClientFactory(kvk_number="1234")
+
+
+def test_the_postal_address_is_optional_and_the_postcode_normalised(town, back_office_user):
+    assert _candidate(town, back_office_user).address_lines == []  # no address: none shown
+    candidate = _candidate(
+        town,
+        back_office_user,
+        client_number="K-2",
+        street="Grote Markt",
+        house_number="1a",
+        postcode=" 9712hn ",
+        city="Groningen",
+    )
+    assert candidate.postcode == "9712 HN"
+    assert candidate.address_lines == ["Grote Markt 1a", "9712 HN  GRONINGEN"]
+    for wrong in ("0712 HN", "9712 H", "97123 HN", "HN 9712"):
+        with pytest.raises(ValidationError) as error:
+            _candidate(town, back_office_user, client_number=f"K-{wrong}", postcode=wrong)
+        assert "postcode" in error.value.message_dict, wrong

@@ -378,8 +378,9 @@ CASES = [
         csv_bytes([H, hours_row("02-06-2026", start="01-06-2026")]),
         "f.csv",
         [
-            "row 2, column assignment_start_date: Hours can only be entered on an approved or "
-            "active assignment; this one is “Requested”."
+            "row 2, column assignment_start_date: This assignment awaits approval by a "
+            "coordinator of Groningen, which has no coordinator in the portal yet: ask NVSI "
+            "to invite one."
         ],
     ),
     (

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.test import Client as HttpClient
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
@@ -164,3 +164,66 @@ def test_no_letter_for_others_nor_before_approval(
     prepared = payout_run_prepare(municipality=town, payout_date=DECEMBER, actor=back_office_user)
     line = prepared.lines.get()
     assert _client_for(town_coordinator).get(f"/premies/brieven/{line.pk}/").status_code == 404
+
+
+# --- Address, date, period, contact; all letters in one PDF -----------------------------------
+
+
+def test_the_letter_is_addressed_dated_and_names_the_coordinator(town, june_line):
+    anna = june_line.candidate
+    anna.street, anna.house_number, anna.postcode, anna.city = (
+        "Grote Markt",
+        "1a",
+        "9712 HN",
+        "Groningen",
+    )
+    anna.save()
+    coordinator = june_line.run.approved_by
+    text = _text(payout_letter_pdf_bytes(june_line))
+
+    assert "Grote Markt 1a" in text
+    assert "9712 HN GRONINGEN" in text
+    letter_date = timezone.localdate(june_line.run.approved_at)
+    assert f"{letter_date:%d-%m-%Y}" in text  # dated the day of approval
+    assert "02-03-2026" in text and "04-03-2026" in text  # the period the hours cover
+    assert coordinator.email in text
+    assert coordinator.get_full_name() in text
+    assert "31, lid 2, onderdeel j" in text  # the premium is exempted within the cap
+
+
+def test_without_an_address_the_letter_names_the_municipality(june_line):
+    text = _text(payout_letter_pdf_bytes(june_line))
+    assert _dutch("Municipality of %(municipality)s", municipality="Groningen") in text
+
+
+def test_all_letters_of_a_run_in_one_pdf_one_page_each(
+    town, framework, back_office_user, town_coordinator
+):
+    names = ["Anna", "Bram", "Cees"]
+    for number, name in enumerate(names):
+        candidate = CandidateFactory(municipality=town, first_name=name, last_name="Jansen")
+        work(candidate, [2 + number], actor=back_office_user)
+    run = payout_run_prepare(municipality=town, payout_date=JUNE, actor=back_office_user)
+    url = f"/premies/betaalmomenten/{run.pk}/brieven/"
+    assert _client_for(town_coordinator).get(url).status_code == 404  # not before approval
+    payout_run_approve(run=run, actor=town_coordinator)
+
+    response = _client_for(town_coordinator).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "premiebrieven-GM0014-2026-06-30.pdf" in response["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) == 3
+    for page, name in zip(reader.pages, names, strict=True):
+        assert f"{name} Jansen" in page.extract_text()
+
+
+def test_all_letters_only_for_the_municipality_and_the_back_office(
+    june_line, other_town_coordinator
+):
+    url = f"/premies/betaalmomenten/{june_line.run.pk}/brieven/"
+    assert _client_for(other_town_coordinator).get(url).status_code == 404
+    treasurer = UserFactory(role=Role.TREASURER, mfa=True)
+    assert _client_for(treasurer).get(url).status_code == 404
+    back_office = UserFactory(role=Role.BACK_OFFICE, is_staff=True, mfa=True)
+    assert _client_for(back_office).get(url).status_code == 200

@@ -490,3 +490,48 @@ def test_a_run_cancelled_while_approving_sends_back_to_the_list(
     )
     assert response.redirect_chain == [("/premies/betaalmomenten/", 302)]
     assert "This payout run was cancelled." in response.content.decode()
+
+
+def test_the_run_page_puts_the_approval_below_the_lines_and_says_to_be_paid(
+    town, framework, back_office_user, town_coordinator
+):
+    anna = CandidateFactory(municipality=town, first_name="Anna", last_name="Aalders")
+    work(anna, [2, 3], actor=back_office_user)
+    run = payout_run_prepare(municipality=town, payout_date=JUNE, actor=back_office_user)
+    text = _client_for(town_coordinator).get(f"/premies/betaalmomenten/{run.pk}/").content.decode()
+    assert text.index("Anna Aalders") < text.index('<button type="submit">Approve the payout run')
+    assert text.index("Left out of this run") < text.index('id="approve-title"')
+    assert "Candidates to be paid" in text
+    assert "Candidates paid" not in text  # nothing is paid before the bank pays
+
+
+def test_the_run_page_links_all_letters_once_approved(
+    town, framework, back_office_user, town_coordinator
+):
+    anna = CandidateFactory(municipality=town)
+    work(anna, [2], actor=back_office_user)
+    run = payout_run_prepare(municipality=town, payout_date=JUNE, actor=back_office_user)
+    letters = f"/premies/betaalmomenten/{run.pk}/brieven/"
+    page = f"/premies/betaalmomenten/{run.pk}/"
+    assert letters not in _client_for(town_coordinator).get(page).content.decode()
+    payout_run_approve(run=run, actor=town_coordinator)
+    assert letters in _client_for(town_coordinator).get(page).content.decode()
+
+
+def test_no_iban_says_how_to_resolve_it_and_links_to_the_record(
+    town, framework, back_office_user, town_coordinator, back_office
+):
+    cees = CandidateFactory(municipality=town, first_name="Cees", last_name="Claassen", iban="")
+    work(cees, [2], actor=back_office_user)
+    anna = CandidateFactory(municipality=town)
+    work(anna, [3], actor=back_office_user)
+    run = payout_run_prepare(municipality=town, payout_date=JUNE, actor=back_office_user)
+    page = f"/premies/betaalmomenten/{run.pk}/"
+
+    coordinator_text = _client_for(town_coordinator).get(page).content.decode()
+    assert f"/kandidaten/{cees.pk}/" in coordinator_text
+    assert "cancel it and prepare it again" in coordinator_text
+
+    back_office_text = _client_for(back_office).get(page).content.decode()
+    assert f"/admin/placements/candidate/{cees.pk}/change/" in back_office_text
+    assert f"/admin/premiums/payoutrun/{run.pk}/cancel/" in back_office_text
