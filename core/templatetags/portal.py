@@ -1,29 +1,28 @@
-"""Dutch money and number formatting for templates: {{ amount|euro }} gives € 1.234,56."""
-
-from decimal import Decimal
+"""Dutch money and number formatting for templates: {{ amount|euro }} gives € 1.234,56
+(the functions are `core.formatting`'s, also used by the admin)."""
 
 from django import template
-from django.utils import formats
+
+from core import formatting
 
 register = template.Library()
 
 
 @register.filter
 def euro(value) -> str:
-    if value in (None, ""):
-        return "–"
-    return "€\u00a0" + formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    return formatting.euro(value)
 
 
 @register.filter
 def percent(value) -> str:
-    if value in (None, ""):
-        return "–"
-    return formats.number_format(Decimal(value), 2, use_l10n=True) + "\u00a0%"
+    return formatting.percent(value)
 
 
 @register.filter
 def number(value, decimals: int = 2) -> str:
-    if value in (None, ""):
-        return "–"
-    return formats.number_format(Decimal(value), int(decimals), use_l10n=True, force_grouping=True)
+    return formatting.number(value, decimals)
+
+
+@register.filter
+def year(value) -> str:
+    return formatting.year(value)
