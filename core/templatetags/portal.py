@@ -3,7 +3,7 @@
 
 from django import template
 
-from core import formatting
+from core import formatting, names
 
 register = template.Library()
 
@@ -26,3 +26,28 @@ def number(value, decimals: int = 2) -> str:
 @register.filter
 def year(value) -> str:
     return formatting.year(value)
+
+
+@register.inclusion_tag("includes/sort_header.html", takes_context=True)
+def sort_header(context, key: str, label: str, numeric: bool = False) -> dict:
+    """A column header that sorts the list by `key` (`?sort=`), ascending first, descending on
+    the second click; `aria-sort` tells a screen reader the order in force."""
+    current = context.get("sort") or ""
+    direction = None
+    if current == key:
+        direction = "ascending"
+    elif current == f"-{key}":
+        direction = "descending"
+    return {
+        "request": context.get("request"),
+        "label": label,
+        "numeric": numeric,
+        "direction": direction,
+        "next_sort": f"-{key}" if direction == "ascending" else key,
+    }
+
+
+@register.simple_tag
+def list_name(first_name: str, last_name: str) -> str:
+    """ "Wal, Roel van der" from the two name fields (core.names)."""
+    return names.list_name(first_name or "", last_name or "")
