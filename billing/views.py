@@ -78,13 +78,16 @@ REVENUE_COLUMNS = [
 @role_required(is_coordinator, is_treasurer, is_back_office)
 def revenue(request):
     """/omzet/?jaar=2026: revenue by client and month of the user's municipalities."""
-    years = revenue_years_for_user(user=request.user, today=timezone.localdate())
+    years = revenue_years_for_user(user=request.user)
+    this_year = timezone.localdate().year
+    # Without a choice: this year, or the latest year with revenue when this one has none yet.
+    default = this_year if this_year in years or not years else years[0]
     try:
         year = int(request.GET.get("jaar", ""))
     except ValueError:
-        year = timezone.localdate().year
+        year = default
     if not 2000 <= year <= 2100:
-        year = timezone.localdate().year
+        year = default
     rows = revenue_by_client_and_month(user=request.user, year=year)
 
     def page_context(page) -> dict:

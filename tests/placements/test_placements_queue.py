@@ -93,9 +93,7 @@ def test_each_request_shows_when_it_was_requested_and_awaits_the_decision(
     assert "Wal, Eva van der" in page
 
 
-def test_after_a_decision_the_next_request_follows_with_the_filters_kept(
-    queue, coordinator_client
-):
+def test_after_a_decision_the_next_request_follows_with_the_filters_kept(queue, coordinator_client):
     query = "status=requested&sort=start"
     soon = queue["soon"]
     page = coordinator_client.get(f"/opdrachten/{soon.pk}/?{query}").content.decode()
