@@ -137,3 +137,23 @@ def test_the_client_and_the_total_stay_in_view_while_the_months_scroll(shared_in
     assert '<table class="revenue-table">' in page
     css = (django_settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
     assert ".revenue-table tr > :last-child {\n  right: 0;" in css  # sticky on the right
+
+
+def test_the_invoice_list_sorts_by_its_columns(framework, treasurer_client):
+    from tests.supervision.conftest import invoice_for
+
+    town = PlacementsMunicipalityFactory(name="Aadorp")
+    small = invoice_for(town=town, client_name="Zuivel B.V.", hours=("2.00",))
+    large = invoice_for(town=town, client_name="Appelhof B.V.", hours=("9.00",))
+    url = reverse("billing:invoice_list")
+
+    def numbers(sort):
+        page = treasurer_client.get(url, {"sort": sort}).context["page"]
+        return [invoice.number for invoice in page.object_list]
+
+    assert numbers("client") == [large.number, small.number]
+    assert numbers("-client") == [small.number, large.number]
+    assert numbers("total") == [small.number, large.number]
+    assert numbers("-total") == [large.number, small.number]
+    page = treasurer_client.get(url, {"sort": "total"}).content.decode()
+    assert 'href="?sort=-total"' in page and 'aria-sort="ascending"' in page
