@@ -48,11 +48,13 @@ def page_of(request: HttpRequest, objects, page_size: int) -> Page:
 @dataclass(frozen=True)
 class Sort:
     """The orders of a list: `options` maps a key to the fields or expressions it orders by
-    (ascending; `-key` reverses each); `default` is a key, with or without `-`. The primary key
-    ends every order, so that pages never overlap."""
+    (ascending; `-key` reverses each); `default` is a key, with or without `-`. `tiebreaker`
+    (the primary key, or a grouped column for rows of `values()`) ends every order, so that
+    pages never overlap."""
 
     options: Mapping[str, Sequence[Any]]
     default: str
+    tiebreaker: str = "pk"
 
     def key(self, request: HttpRequest) -> str:
         """The `?sort=` in force: the requested one when the list offers it, else the default."""
@@ -65,7 +67,7 @@ class Sort:
         for item in self.options[key.removeprefix("-")]:
             expression = F(item) if isinstance(item, str) else item
             expressions.append(expression.desc() if descending else expression.asc())
-        return objects.order_by(*expressions, "pk")
+        return objects.order_by(*expressions, self.tiebreaker)
 
 
 @dataclass(frozen=True)

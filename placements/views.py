@@ -434,6 +434,28 @@ HOURS_COLUMNS = [
 ]
 
 
+HOURS_NAME_ORDER = [
+    surname_sort("assignment__candidate__last_name"),
+    Lower("assignment__candidate__first_name"),
+    "assignment__candidate_id",
+    "assignment__start_date",
+    "assignment_id",
+]
+HOURS_SORT = Sort(
+    options={
+        "name": HOURS_NAME_ORDER,
+        "client": [Lower("assignment__client__name"), *HOURS_NAME_ORDER],
+        "municipality": ["assignment__candidate__municipality__name", *HOURS_NAME_ORDER],
+        "entered": ["entered", *HOURS_NAME_ORDER],
+        "approved": ["approved", *HOURS_NAME_ORDER],
+        "invoiced": ["invoiced", *HOURS_NAME_ORDER],
+        "total": ["total", *HOURS_NAME_ORDER],
+    },
+    default="name",
+    tiebreaker="assignment_id",  # rows per assignment: never the time entry's key
+)
+
+
 def _month_bounds(first: datetime.date) -> tuple[datetime.date, datetime.date]:
     last_day = calendar.monthrange(first.year, first.month)[1]
     return first, first.replace(day=last_day)
@@ -463,26 +485,16 @@ def hours_month(request):
         entries = entries.filter(work_date__range=(start, end))
     if municipality is not None:
         entries = entries.filter(assignment__candidate__municipality=municipality)
-    rows = (
-        entries.values(
-            "assignment_id",
-            "assignment__candidate_id",
-            "assignment__candidate__client_number",
-            "assignment__candidate__first_name",
-            "assignment__candidate__last_name",
-            "assignment__candidate__municipality__name",
-            "assignment__client__name",
-            "assignment__start_date",
-        )
-        .annotate(**_status_sums())
-        .order_by(
-            surname_sort("assignment__candidate__last_name"),
-            Lower("assignment__candidate__first_name"),
-            "assignment__candidate_id",
-            "assignment__start_date",
-            "assignment_id",
-        )
-    )
+    rows = entries.values(
+        "assignment_id",
+        "assignment__candidate_id",
+        "assignment__candidate__client_number",
+        "assignment__candidate__first_name",
+        "assignment__candidate__last_name",
+        "assignment__candidate__municipality__name",
+        "assignment__client__name",
+        "assignment__start_date",
+    ).annotate(**_status_sums())
     label = f"{month:%m-%Y}" if month else ""
 
     def labelled(rows):
@@ -494,6 +506,7 @@ def hours_month(request):
         request,
         template="placements/hours_month.html",
         objects=rows,
+        sort=HOURS_SORT,
         page_size=HOURS_PAGE_SIZE,
         export=Export(
             columns=HOURS_COLUMNS,

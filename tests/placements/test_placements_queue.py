@@ -125,3 +125,24 @@ def test_the_thresholds_show_the_figure_and_the_limit(town, framework, coordinat
     hours = framework.large_hours_per_week
     assert f"long: 30 weeks, at most {weeks}" in page  # 2 March to 27 September: 210 days
     assert f"many hours: 38.00 hours a week, at most {hours}" in page
+
+
+def test_the_hours_sort_by_a_column_and_stay_one_row_per_assignment(
+    town, framework, coordinator_client
+):
+    from tests.placements.factories import TimeEntryFactory
+
+    busy = _request(town, "Bakker", datetime.date(2026, 3, 2), active=True)
+    quiet = _request(town, "Aalbers", datetime.date(2026, 3, 2), active=True)
+    for day, hours in ((3, "8.00"), (4, "6.00")):
+        TimeEntryFactory(
+            assignment=busy, work_date=datetime.date(2026, 3, day), hours=Decimal(hours)
+        )
+    TimeEntryFactory(assignment=quiet, work_date=datetime.date(2026, 3, 3), hours=Decimal("2.00"))
+
+    def rows(sort):
+        page = coordinator_client.get("/uren/", {"month": "2026-03", "sort": sort}).context["page"]
+        return [(row["assignment_id"], row["total"]) for row in page.object_list]
+
+    assert rows("name") == [(quiet.pk, Decimal("2.00")), (busy.pk, Decimal("14.00"))]
+    assert rows("-total") == [(busy.pk, Decimal("14.00")), (quiet.pk, Decimal("2.00"))]
