@@ -12,7 +12,6 @@ the lines of the user's own. Amounts exclude VAT; months are those of the docume
 (invoice date, credit note date), the dates that decide the half-year settlement.
 """
 
-import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -163,8 +162,8 @@ def revenue_by_client_and_month(*, user, year: int) -> list[ClientRevenue]:
     return sorted(clients.values(), key=lambda c: (c.name.lower(), c.client_id))
 
 
-def revenue_years_for_user(*, user, today: datetime.date) -> list[int]:
-    """The years with issued invoice lines the user may see, and this year; latest first."""
+def revenue_years_for_user(*, user) -> list[int]:
+    """The years with issued invoice lines the user may see (only those), latest first."""
     years = set(
         invoice_line_list_for_user(user=user)
         .filter(invoice__status=Invoice.Status.ISSUED)
@@ -172,7 +171,6 @@ def revenue_years_for_user(*, user, today: datetime.date) -> list[int]:
         .values_list("year", flat=True)
         .distinct()
     )
-    years.add(today.year)
     return sorted(years, reverse=True)
 
 

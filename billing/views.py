@@ -16,7 +16,7 @@ month of the document date.
 import datetime
 
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Lower
 from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import formats, timezone
@@ -45,7 +45,7 @@ from billing.selectors_payments import (
 )
 from core.decorators import role_required
 from core.exports import Column
-from core.lists import Export, list_response
+from core.lists import Export, Sort, list_response
 from core.pdf import render_pdf
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -78,13 +78,16 @@ REVENUE_COLUMNS = [
 @role_required(is_coordinator, is_treasurer, is_back_office)
 def revenue(request):
     """/omzet/?jaar=2026: revenue by client and month of the user's municipalities."""
-    years = revenue_years_for_user(user=request.user, today=timezone.localdate())
+    years = revenue_years_for_user(user=request.user)
+    this_year = timezone.localdate().year
+    # Without a choice: this year, or the latest year with revenue when this one has none yet.
+    default = this_year if this_year in years or not years else years[0]
     try:
         year = int(request.GET.get("jaar", ""))
     except ValueError:
-        year = timezone.localdate().year
+        year = default
     if not 2000 <= year <= 2100:
-        year = timezone.localdate().year
+        year = default
     rows = revenue_by_client_and_month(user=request.user, year=year)
 
     def page_context(page) -> dict:
@@ -147,6 +150,19 @@ INVOICE_COLUMNS = [
 ]
 
 
+INVOICE_SORT = Sort(
+    options={
+        "number": ["number"],
+        "date": ["invoice_date", "number"],
+        "client": [Lower("client_name"), "number"],
+        "own": ["own_amount"],
+        "total": ["total"],
+        "status": ["payment_status", "invoice_date"],
+    },
+    default="-date",
+)
+
+
 @role_required(is_coordinator, is_treasurer, is_back_office)
 def invoice_list(request):
     """/facturen/: the issued invoices carrying the user's municipalities' candidates."""
@@ -174,7 +190,8 @@ def invoice_list(request):
     return list_response(
         request,
         template="billing/invoice_list.html",
-        objects=invoices.order_by("-invoice_date", "-number"),
+        objects=invoices,
+        sort=INVOICE_SORT,
         page_size=INVOICE_PAGE_SIZE,
         form=form,
         export=Export(

@@ -10,6 +10,10 @@
   `run_each` is an action calling a service for each selected object.
 - `admin_view` and `AdminViewsMixin`: an admin's extra pages (start a run, download a file)
   declared on the view method itself, instead of each admin writing `get_urls` out by hand.
+- `YearDisplayMixin`: a year shown as 2026. Django's admin formats every number field with
+  the thousands separator (2.026), so an admin lists and shows `year_display`, never the
+  `year` field itself. Amounts a display method computes are returned through
+  `core.formatting.amount` (15.800,01): the admin prints a read-only method's value as is.
 
 The core app's own admins follow at the end.
 """
@@ -18,7 +22,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 
+from core import formatting
 from core.models import AuditEvent, WorkerHeartbeat
 
 # --- Read-only --------------------------------------------------------------------------------
@@ -163,6 +169,17 @@ class AdminViewsMixin:
                 name = f"{opts.app_label}_{opts.model_name}_{route[1]}"
                 extra.append(path(route[0], view, name=name))
         return [*extra, *super().get_urls()]
+
+
+# --- Dutch numbers ---------------------------------------------------------------------------
+
+
+class YearDisplayMixin:
+    """`year_display`: the object's year as 2026 (for list_display, fields, readonly_fields)."""
+
+    @admin.display(description=_("year"), ordering="year")
+    def year_display(self, obj):
+        return formatting.year(obj.year)
 
 
 # --- The core app's admins --------------------------------------------------------------------

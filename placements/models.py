@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.names import list_name
 from core.validators import mask_iban, validate_iban
 from placements.validators import KVK_PATTERN, validate_kvk, validate_postcode, validate_vat
 
@@ -120,6 +121,11 @@ class Candidate(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def list_name(self) -> str:
+        """The name as lists write it: "Wal, Roel van der" (core.names)."""
+        return list_name(self.first_name, self.last_name)
 
     @property
     def has_bsn(self) -> bool:

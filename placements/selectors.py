@@ -5,10 +5,15 @@ them; the back office and NVSI's treasurer see all. Anyone else sees nothing. Th
 functions raise Http404 outside the scope, so a URL never confirms that an object exists.
 """
 
+from decimal import Decimal
+
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
+from core.formatting import number
+from members.selectors import framework_in_force
 from placements.models import Assignment, Candidate, Client, TimeEntry
 
 
@@ -64,3 +69,52 @@ def time_entry_list_for_user(*, user) -> QuerySet[TimeEntry]:
         "assignment__candidate__municipality", "assignment__client"
     )
     return _scoped(qs, user=user, municipality_path="assignment__candidate__municipality")
+
+
+def assignment_thresholds(*, assignment: Assignment, terms_cache: dict | None = None) -> list[str]:
+    """Each large-or-long threshold the assignment crosses, with its figure and the framework's
+    limit ("long: 30 weeks, at most 20"), against the framework in force on its start date.
+    `terms_cache` keeps the terms per (municipality, start date) over a list of assignments."""
+    if not assignment.is_large_or_long:
+        return []
+    municipality = assignment.candidate.municipality
+    key = (municipality.pk, assignment.start_date)
+    cache = {} if terms_cache is None else terms_cache
+    if key not in cache:
+        cache[key] = framework_in_force(municipality=municipality, on=assignment.start_date)
+    terms = cache[key]
+    reasons = []
+    if assignment.is_long:
+        days = (assignment.end_date - assignment.start_date).days + 1
+        weeks = Decimal(days) / 7
+        reasons.append(
+            _("long: %(weeks)s weeks, at most %(limit)s")
+            % {"weeks": number(weeks, 0 if days % 7 == 0 else 1), "limit": terms.long_after_weeks}
+        )
+    if assignment.is_large_hours:
+        reasons.append(
+            _("many hours: %(hours)s hours a week, at most %(limit)s")
+            % {
+                "hours": number(assignment.hours_per_week),
+                "limit": number(terms.large_hours_per_week),
+            }
+        )
+    if assignment.is_large_concurrent:
+        concurrent = (
+            Assignment.objects.filter(
+                client_id=assignment.client_id,
+                status__in=(Assignment.Status.APPROVED, Assignment.Status.ACTIVE),
+                start_date__lte=assignment.end_date,
+                end_date__gte=assignment.start_date,
+            )
+            .exclude(candidate_id=assignment.candidate_id)
+            .values("candidate_id")
+            .distinct()
+            .count()
+            + 1
+        )
+        reasons.append(
+            _("many candidates: %(count)s at this client at once, flagged from %(limit)s")
+            % {"count": concurrent, "limit": terms.large_concurrent_candidates}
+        )
+    return reasons

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 from accounts.roles import is_coordinator
 from core.decorators import role_required
 from core.exports import Column
-from core.lists import Export, list_response
+from core.lists import Export, Sort, list_response
+from core.names import surname_sort
 from placements.forms import (
     ApproveForm,
     AssignmentFilterForm,
@@ -39,6 +40,7 @@ from placements.models import Assignment, Candidate, DisplacementCheck, TimeEntr
 from placements.selectors import (
     assignment_get_for_user,
     assignment_list_for_user,
+    assignment_thresholds,
     candidate_get_for_user,
     candidate_list_for_user,
     time_entry_list_for_user,
@@ -121,7 +123,20 @@ def _candidates_filtered(request, form: CandidateFilterForm) -> QuerySet[Candida
             candidates = candidates.filter(municipality=data["municipality"])
     else:
         candidates = candidates.none()
-    return candidates.order_by(Lower("last_name"), Lower("first_name"), "pk")
+    return candidates
+
+
+CANDIDATE_SORT = Sort(
+    options={
+        "name": [surname_sort("last_name"), Lower("first_name")],
+        "number": ["client_number"],
+        "municipality": ["municipality__name", surname_sort("last_name")],
+        "status": ["status", surname_sort("last_name")],
+        "birth": ["birth_date"],
+        "assignments": ["open_assignments"],
+    },
+    default="name",
+)
 
 
 @coordinator_required
@@ -136,6 +151,7 @@ def candidate_list(request):
         export=Export(
             columns=CANDIDATE_COLUMNS, filename=f"kandidaten-{_today_stamp()}", title="Kandidaten"
         ),
+        sort=CANDIDATE_SORT,
     )
 
 
@@ -186,7 +202,7 @@ def candidate_bsn(request, pk: int):
 
 ASSIGNMENT_COLUMNS = [
     Column("Klantnummer", lambda a: a.candidate.client_number, 14),
-    Column("Kandidaat", lambda a: a.candidate.full_name, 24),
+    Column("Kandidaat", lambda a: a.candidate.list_name, 24),
     Column("Gemeente", lambda a: a.candidate.municipality.name, 20),
     Column("Opdrachtgever", lambda a: a.client.name, 28),
     Column("KvK-nummer", lambda a: a.client.kvk_number, 12),
@@ -200,7 +216,49 @@ ASSIGNMENT_COLUMNS = [
     Column("Signalering", lambda a: ", ".join(a.large_or_long_reasons), 28),
     Column("Extra akkoord op", lambda a: a.sign_off_at, 16),
     Column("Reden afwijzing", lambda a: a.rejection_reason, 28),
+    Column("Aangevraagd op", lambda a: a.created_at, 16),
 ]
+
+ASSIGNMENT_ORDERS = {
+    "name": [surname_sort("candidate__last_name"), Lower("candidate__first_name")],
+    "client": [Lower("client__name")],
+    "municipality": ["candidate__municipality__name"],
+    "start": ["start_date", "created_at"],
+    "requested": ["created_at"],
+    "hours": ["hours_per_week"],
+    "rate": ["hourly_rate"],
+    "status": ["status", "start_date"],
+}
+
+
+def _assignment_sort(form: AssignmentFilterForm) -> Sort:
+    """The requests (the queue) soonest start first; every other list latest start first."""
+    queue = form.is_valid() and form.cleaned_data["status"] == Assignment.Status.REQUESTED
+    return Sort(options=ASSIGNMENT_ORDERS, default="start" if queue else "-start")
+
+
+def _list_query(request) -> str:
+    """The list's filters and order as the request carries them (no page, no download): the
+    assignment page keeps them for the way back and the next request."""
+    query = request.GET.copy()
+    for name in ("page", "format"):
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def _next_request(request, assignment: Assignment) -> Assignment | None:
+    """The request after this one in the queue: the list's filters and order, requests only.
+    For a request just decided (no longer in the queue), the first one waiting."""
+    data = request.GET.copy()
+    data["status"] = Assignment.Status.REQUESTED
+    form = AssignmentFilterForm(data, user=request.user)
+    sort = _assignment_sort(form)
+    queue = sort.order(_assignments_filtered(request, form), sort.key(request))
+    pks = list(queue.values_list("pk", flat=True))
+    later = pks[pks.index(assignment.pk) + 1 :] if assignment.pk in pks else pks
+    if not later and pks and pks[0] != assignment.pk:
+        later = pks[:1]  # back to the start of the queue
+    return assignment_list_for_user(user=request.user).filter(pk__in=later[:1]).first()
 
 
 def _assignments_filtered(request, form: AssignmentFilterForm) -> QuerySet[Assignment]:
@@ -222,7 +280,7 @@ def _assignments_filtered(request, form: AssignmentFilterForm) -> QuerySet[Assig
         assignments = assignments.filter(client=data["client"])
     if data["municipality"]:
         assignments = assignments.filter(candidate__municipality=data["municipality"])
-    return assignments.order_by("-start_date", Lower("candidate__last_name"), "pk")
+    return assignments
 
 
 @coordinator_required
@@ -237,10 +295,12 @@ def assignment_list(request):
         export=Export(
             columns=ASSIGNMENT_COLUMNS, filename=f"opdrachten-{_today_stamp()}", title="Opdrachten"
         ),
+        sort=_assignment_sort(form),
         extra_context=lambda page: {
             "requested_count": assignment_list_for_user(user=request.user)
             .filter(status=Assignment.Status.REQUESTED)
-            .count()
+            .count(),
+            "list_query": _list_query(request),
         },
     )
 
@@ -262,11 +322,22 @@ def _assignment_page(request, assignment: Assignment, *, status: int = 200, **fo
         "approve_form": forms.get("approve_form")
         or ApproveForm(needs_sign_off=assignment.needs_sign_off, prefix="approve"),
         "reject_form": forms.get("reject_form") or RejectForm(prefix="reject"),
+        "thresholds": assignment_thresholds(assignment=assignment),
+        "list_query": _list_query(request),
+        "next_request": _next_request(request, assignment),
     }
     context["failed_form"] = next(
         (form for form in forms.values() if form is not None and form.errors), None
     )
     return render(request, "placements/assignment_detail.html", context, status=status)
+
+
+def _back_to(request, assignment: Assignment):
+    """The assignment's page again, with the list's filters and order kept."""
+    response = redirect("placements:assignment_detail", pk=assignment.pk)
+    if query := _list_query(request):
+        response["Location"] += f"?{query}"
+    return response
 
 
 @coordinator_required
@@ -302,7 +373,7 @@ def assignment_check(request, pk: int):
                     )
                     % {"missing": ", ".join(check.missing_items())},
                 )
-            return redirect("placements:assignment_detail", pk=assignment.pk)
+            return _back_to(request, assignment)
     return _assignment_page(request, assignment, status=400, check_form=form)
 
 
@@ -322,7 +393,7 @@ def assignment_approve_view(request, pk: int):
             add_service_error(form, error)
         else:
             messages.success(request, _("The assignment has been approved."))
-            return redirect("placements:assignment_detail", pk=assignment.pk)
+            return _back_to(request, assignment)
     return _assignment_page(request, assignment, status=400, approve_form=form)
 
 
@@ -342,7 +413,7 @@ def assignment_reject_view(request, pk: int):
             add_service_error(form, error)
         else:
             messages.success(request, _("The assignment has been rejected."))
-            return redirect("placements:assignment_detail", pk=assignment.pk)
+            return _back_to(request, assignment)
     return _assignment_page(request, assignment, status=400, reject_form=form)
 
 
@@ -361,6 +432,28 @@ HOURS_COLUMNS = [
     Column("Uren gefactureerd", lambda r: r["invoiced"], 12),
     Column("Uren totaal", lambda r: r["total"], 12),
 ]
+
+
+HOURS_NAME_ORDER = [
+    surname_sort("assignment__candidate__last_name"),
+    Lower("assignment__candidate__first_name"),
+    "assignment__candidate_id",
+    "assignment__start_date",
+    "assignment_id",
+]
+HOURS_SORT = Sort(
+    options={
+        "name": HOURS_NAME_ORDER,
+        "client": [Lower("assignment__client__name"), *HOURS_NAME_ORDER],
+        "municipality": ["assignment__candidate__municipality__name", *HOURS_NAME_ORDER],
+        "entered": ["entered", *HOURS_NAME_ORDER],
+        "approved": ["approved", *HOURS_NAME_ORDER],
+        "invoiced": ["invoiced", *HOURS_NAME_ORDER],
+        "total": ["total", *HOURS_NAME_ORDER],
+    },
+    default="name",
+    tiebreaker="assignment_id",  # rows per assignment: never the time entry's key
+)
 
 
 def _month_bounds(first: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -392,26 +485,16 @@ def hours_month(request):
         entries = entries.filter(work_date__range=(start, end))
     if municipality is not None:
         entries = entries.filter(assignment__candidate__municipality=municipality)
-    rows = (
-        entries.values(
-            "assignment_id",
-            "assignment__candidate_id",
-            "assignment__candidate__client_number",
-            "assignment__candidate__first_name",
-            "assignment__candidate__last_name",
-            "assignment__candidate__municipality__name",
-            "assignment__client__name",
-            "assignment__start_date",
-        )
-        .annotate(**_status_sums())
-        .order_by(
-            Lower("assignment__candidate__last_name"),
-            Lower("assignment__candidate__first_name"),
-            "assignment__candidate_id",
-            "assignment__start_date",
-            "assignment_id",
-        )
-    )
+    rows = entries.values(
+        "assignment_id",
+        "assignment__candidate_id",
+        "assignment__candidate__client_number",
+        "assignment__candidate__first_name",
+        "assignment__candidate__last_name",
+        "assignment__candidate__municipality__name",
+        "assignment__client__name",
+        "assignment__start_date",
+    ).annotate(**_status_sums())
     label = f"{month:%m-%Y}" if month else ""
 
     def labelled(rows):
@@ -423,6 +506,7 @@ def hours_month(request):
         request,
         template="placements/hours_month.html",
         objects=rows,
+        sort=HOURS_SORT,
         page_size=HOURS_PAGE_SIZE,
         export=Export(
             columns=HOURS_COLUMNS,

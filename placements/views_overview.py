@@ -14,7 +14,7 @@ from core.lists import list_response
 from members.forms import MunicipalityFilterField
 from members.selectors import municipality_list_for_user
 from placements.models import Assignment
-from placements.selectors import assignment_list_flagged
+from placements.selectors import assignment_list_flagged, assignment_thresholds
 
 PAGE_SIZE = 50
 # A request without its extra sign-off (a decided assignment always has one, or was rejected).
@@ -77,5 +77,16 @@ def flagged_overview(request):
         extra_context=lambda page: {
             "all_count": all_count,
             "awaiting_count": assignment_list_flagged(user=request.user).filter(AWAITING).count(),
+            "thresholds": _with_thresholds(page),
         },
     )
+
+
+def _with_thresholds(page) -> bool:
+    """Give each assignment of the page its crossed thresholds with figures and limits."""
+    terms_cache: dict = {}
+    for assignment in page.object_list:
+        assignment.thresholds = assignment_thresholds(
+            assignment=assignment, terms_cache=terms_cache
+        )
+    return True

@@ -24,7 +24,14 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
+from core.admin import (
+    AdminViewsMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    YearDisplayMixin,
+    admin_view,
+)
+from core.formatting import amount
 from members.models import Framework, Municipality
 from members.selectors import general_framework_in_force
 from premiums.models import (
@@ -127,9 +134,9 @@ def _next_payout_moment_iso(today: datetime.date) -> str:
 # --- Payout runs ---------------------------------------------------------------------------
 
 
-class PayoutLineInline(ReadOnlyInlineMixin, admin.TabularInline):
+class PayoutLineInline(YearDisplayMixin, ReadOnlyInlineMixin, admin.TabularInline):
     model = PayoutLine
-    fields = ["candidate_name", "candidate", "iban", "hours", "amount", "year", "sequence"]
+    fields = ["candidate_name", "candidate", "iban", "hours", "amount", "year_display", "sequence"]
     readonly_fields = fields
 
 
@@ -242,7 +249,7 @@ class PayoutRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
                             "%(run)s is prepared: %(count)d candidates, %(total)s in total. "
                             "A coordinator of the municipality approves it."
                         )
-                        % {"run": run, "count": run.line_count, "total": run.total},
+                        % {"run": run, "count": run.line_count, "total": amount(run.total)},
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(self._change_url(run))
@@ -341,7 +348,7 @@ class PayoutRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
                 "The run, its %(count)d lines (%(total)s) and the list of those left out are "
                 "deleted; their premium is unpaid again and goes into the next run prepared."
             )
-            % {"count": run.line_count, "total": run.total},
+            % {"count": run.line_count, "total": amount(run.total)},
         )
 
 
@@ -405,7 +412,7 @@ class MunicipalityListFilter(admin.SimpleListFilter):
 
 
 @admin.register(PremiumAccrual)
-class PremiumAccrualAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PremiumAccrualAdmin(YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The ledger, read-only: rows are written by approving hours and reversed when they stop
     counting; never added, changed or deleted by hand."""
 
@@ -433,7 +440,7 @@ class PremiumAccrualAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "candidate",
         "time_entry",
         "reverses",
-        "year",
+        "year_display",
         "work_date",
         "hours",
         "rate",
@@ -462,14 +469,14 @@ class PremiumAccrualAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PremiumOpeningBalance)
-class PremiumOpeningBalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PremiumOpeningBalanceAdmin(YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The premium of a year from before go-live, read-only: recorded by the import
     `premium_opening_balances` (Placements → Import), never changed; its ledger rows are in
     the accrual ledger (kind “Opening balance”)."""
 
     list_display = [
         "candidate",
-        "year",
+        "year_display",
         "accrued",
         "paid",
         "payouts",
@@ -486,7 +493,7 @@ class PremiumOpeningBalanceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["candidate"]
     readonly_fields = [
         "candidate",
-        "year",
+        "year_display",
         "accrued",
         "paid",
         "payouts",

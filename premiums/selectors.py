@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from accounts.roles import is_back_office, is_coordinator, is_treasurer
+from core.names import surname_sort
 from members.models import Municipality, PremiumCap
 from members.selectors import FrameworkNotInForce, framework_in_force
 from placements.models import PREMIUM_MIN_AGE, Candidate
@@ -193,7 +194,9 @@ def premium_year_rows_for_municipality(*, user, municipality: Municipality, year
         )
         .annotate(**premium_sums())
         .annotate(unpaid=F("accrued") - F("paid"))
-        .order_by(Lower("candidate__last_name"), Lower("candidate__first_name"), "candidate_id")
+        .order_by(
+            surname_sort("candidate__last_name"), Lower("candidate__first_name"), "candidate_id"
+        )
     )
 
 

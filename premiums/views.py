@@ -22,6 +22,7 @@ from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from core.decorators import role_required
 from core.exports import Column, export_response
 from core.lists import list_response, page_of
+from core.names import surname_sort
 from placements.models import Candidate
 from premiums.forms import (
     PayoutRunApproveForm,
@@ -90,7 +91,7 @@ def premium_overview(request):
         year = today.year
         candidates = Candidate.objects.none()
     export_form.initial["year"] = str(year)
-    candidates = candidates.order_by(Lower("last_name"), Lower("first_name"), "pk")
+    candidates = candidates.order_by(surname_sort("last_name"), Lower("first_name"), "pk")
 
     def page_context(page) -> dict:
         figures = premium_figures_by_candidate(

@@ -1,29 +1,53 @@
-"""Dutch money and number formatting for templates: {{ amount|euro }} gives € 1.234,56."""
-
-from decimal import Decimal
+"""Dutch money and number formatting for templates: {{ amount|euro }} gives € 1.234,56
+(the functions are `core.formatting`'s, also used by the admin)."""
 
 from django import template
-from django.utils import formats
+
+from core import formatting, names
 
 register = template.Library()
 
 
 @register.filter
 def euro(value) -> str:
-    if value in (None, ""):
-        return "–"
-    return "€\u00a0" + formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
+    return formatting.euro(value)
 
 
 @register.filter
 def percent(value) -> str:
-    if value in (None, ""):
-        return "–"
-    return formats.number_format(Decimal(value), 2, use_l10n=True) + "\u00a0%"
+    return formatting.percent(value)
 
 
 @register.filter
 def number(value, decimals: int = 2) -> str:
-    if value in (None, ""):
-        return "–"
-    return formats.number_format(Decimal(value), int(decimals), use_l10n=True, force_grouping=True)
+    return formatting.number(value, decimals)
+
+
+@register.filter
+def year(value) -> str:
+    return formatting.year(value)
+
+
+@register.inclusion_tag("includes/sort_header.html", takes_context=True)
+def sort_header(context, key: str, label: str, numeric: bool = False) -> dict:
+    """A column header that sorts the list by `key` (`?sort=`), ascending first, descending on
+    the second click; `aria-sort` tells a screen reader the order in force."""
+    current = context.get("sort") or ""
+    direction = None
+    if current == key:
+        direction = "ascending"
+    elif current == f"-{key}":
+        direction = "descending"
+    return {
+        "request": context.get("request"),
+        "label": label,
+        "numeric": numeric,
+        "direction": direction,
+        "next_sort": f"-{key}" if direction == "ascending" else key,
+    }
+
+
+@register.simple_tag
+def list_name(first_name: str, last_name: str) -> str:
+    """ "Wal, Roel van der" from the two name fields (core.names)."""
+    return names.list_name(first_name or "", last_name or "")

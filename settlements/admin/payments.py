@@ -25,7 +25,14 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office
-from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
+from core.admin import (
+    AdminViewsMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInlineMixin,
+    YearDisplayMixin,
+    admin_view,
+)
+from core.formatting import amount
 from settlements.forms import PeriodChoiceField
 from settlements.models import (
     Period,
@@ -242,7 +249,9 @@ def _default_period() -> Period:
 
 
 @admin.register(SettlementTransferFile)
-class SettlementTransferFileAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
+class SettlementTransferFileAdmin(
+    YearDisplayMixin, ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin
+):
     list_display = [
         "__str__",
         "message_id",
@@ -256,7 +265,7 @@ class SettlementTransferFileAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.Mod
     list_select_related = ["created_by"]
     search_fields = ["message_id"]
     fields = [
-        "year",
+        "year_display",
         "half",
         "sequence",
         "message_id",
@@ -348,7 +357,7 @@ class SettlementTransferFileAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.Mod
                         % {
                             "file": transfer_file,
                             "count": transfer_file.payment_count,
-                            "total": transfer_file.total,
+                            "total": amount(transfer_file.total),
                         },
                         messages.SUCCESS,
                     )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import is_back_office
 from core.admin import AdminViewsMixin, ReadOnlyAdminMixin, ReadOnlyInlineMixin, admin_view
+from core.formatting import amount
 from settlements.admin.common import PeriodListFilter, error_text
 from settlements.history import settlement_history
 from settlements.models import (
@@ -143,11 +144,11 @@ class SettlementAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("operator receives (F - Co)"))
     def operator_receives(self, obj):
-        return obj.operator_receives
+        return amount(obj.operator_receives)
 
     @admin.display(description=_("NVSI receives (Cm + Co)"))
     def nvsi_receives(self, obj):
-        return obj.nvsi_receives
+        return amount(obj.nvsi_receives)
 
     # --- Actions, also offered on the settlement's own page -----------------------------------
 

@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -117,3 +118,42 @@ def test_the_nav_links_the_page_for_coordinators(shared_invoice):
     _, town_a, _ = shared_invoice
     http = _login(PlacementsUserFactory(role=Role.COORDINATOR, municipalities=[town_a]))
     assert f'href="{URL}"' in http.get(URL).content.decode()
+
+
+def test_the_year_choice_offers_only_years_with_revenue(shared_invoice):
+    _invoice, town_a, _ = shared_invoice
+    user_a = PlacementsUserFactory(role=Role.COORDINATOR, municipalities=[town_a])
+    response = _login(user_a).get(URL)
+    assert response.context["years"] == [2026]
+    page = response.content.decode()
+    assert '<option value="2026" selected>2026</option>' in page
+    assert "2.026" not in page
+
+
+def test_the_client_and_the_total_stay_in_view_while_the_months_scroll(shared_invoice):
+    _invoice, town_a, _ = shared_invoice
+    user_a = PlacementsUserFactory(role=Role.COORDINATOR, municipalities=[town_a])
+    page = _login(user_a).get(URL, {"jaar": 2026}).content.decode()
+    assert '<table class="revenue-table">' in page
+    css = (django_settings.BASE_DIR / "static" / "css" / "portal.css").read_text()
+    assert ".revenue-table tr > :last-child {\n  right: 0;" in css  # sticky on the right
+
+
+def test_the_invoice_list_sorts_by_its_columns(framework, treasurer_client):
+    from tests.supervision.conftest import invoice_for
+
+    town = PlacementsMunicipalityFactory(name="Aadorp")
+    small = invoice_for(town=town, client_name="Zuivel B.V.", hours=("2.00",))
+    large = invoice_for(town=town, client_name="Appelhof B.V.", hours=("9.00",))
+    url = reverse("billing:invoice_list")
+
+    def numbers(sort):
+        page = treasurer_client.get(url, {"sort": sort}).context["page"]
+        return [invoice.number for invoice in page.object_list]
+
+    assert numbers("client") == [large.number, small.number]
+    assert numbers("-client") == [small.number, large.number]
+    assert numbers("total") == [small.number, large.number]
+    assert numbers("-total") == [large.number, small.number]
+    page = treasurer_client.get(url, {"sort": "total"}).content.decode()
+    assert 'href="?sort=-total"' in page and 'aria-sort="ascending"' in page

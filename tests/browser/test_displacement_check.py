@@ -46,9 +46,10 @@ def requested(municipalities):
 
 def _open_from_the_list(page, assignment) -> None:
     page.goto("/opdrachten/?status=requested")
-    page.click(f'a[href="/opdrachten/{assignment.pk}/"]')
+    # The link keeps the list's filter, for the way back and the next request.
+    page.click(f'a[href="/opdrachten/{assignment.pk}/?status=requested"]')
     page.wait_for_load_state()
-    assert path_of(page) == f"/opdrachten/{assignment.pk}/"
+    assert path_of(page) == f"/opdrachten/{assignment.pk}/?status=requested"
 
 
 def _fill_check(page) -> None:
@@ -61,7 +62,7 @@ def _fill_check(page) -> None:
         page.check(f"input[name=check-{name}]")
     page.fill("input[name=check-client_signatory_name]", "J. Bakker, directeur")
     page.fill("input[name=check-client_signed_on]", "2026-02-20")
-    page.click('form[action$="/toets/"] button[type=submit]')
+    page.click('form[action*="/toets/"] button[type=submit]')
     page.wait_for_load_state()
 
 
@@ -74,17 +75,17 @@ def test_coordinator_approves_after_the_displacement_check(page, coordinator, re
     sign_in(page, "coordinator@example.nl")
     _open_from_the_list(page, assignment)
     # No approval before the check is complete.
-    assert page.locator('form[action$="/goedkeuren/"]').count() == 0
+    assert page.locator('form[action*="/goedkeuren/"]').count() == 0
 
     _fill_check(page)
     screenshot(page, "displacement-check-saved")
     assert page.locator(".messages .success").count() == 1
 
-    page.click('form[action$="/goedkeuren/"] button[type=submit]')
+    page.click('form[action*="/goedkeuren/"] button[type=submit]')
     page.wait_for_load_state()
 
     assert APPROVED.search(_status(page))
-    assert page.locator('form[action$="/toets/"]').count() == 0
+    assert page.locator('form[action*="/toets/"]').count() == 0
     screenshot(page, "displacement-check-approved")
     assignment.refresh_from_db()
     assert assignment.status == "approved"
@@ -99,7 +100,7 @@ def test_large_or_long_approval_needs_the_sign_off(page, coordinator, requested)
     _open_from_the_list(page, assignment)
     _fill_check(page)
 
-    page.click('form[action$="/goedkeuren/"] button[type=submit]')
+    page.click('form[action*="/goedkeuren/"] button[type=submit]')
     page.wait_for_load_state()
     assert page.locator(".form-errors[role=alert]").count() == 1
     assert page.locator("#id_approve-sign_off_reason[aria-invalid=true]").count() == 1
@@ -107,7 +108,7 @@ def test_large_or_long_approval_needs_the_sign_off(page, coordinator, requested)
 
     page.check("input[name=approve-confirm_sign_off]")
     page.fill("textarea[name=approve-sign_off_reason]", "Seizoenspiek in de oogst")
-    page.click('form[action$="/goedkeuren/"] button[type=submit]')
+    page.click('form[action*="/goedkeuren/"] button[type=submit]')
     page.wait_for_load_state()
 
     assert APPROVED.search(_status(page))
@@ -122,7 +123,7 @@ def test_rejection_needs_a_reason(page, coordinator, requested):
     sign_in(page, "coordinator@example.nl")
     _open_from_the_list(page, assignment)
 
-    page.click('form[action$="/afwijzen/"] button[type=submit]')
+    page.click('form[action*="/afwijzen/"] button[type=submit]')
     page.wait_for_load_state()
     assert page.locator(".form-errors[role=alert]").count() == 1
     assert page.locator("#id_reject-rejection_reason[aria-invalid=true]").count() == 1
@@ -131,7 +132,7 @@ def test_rejection_needs_a_reason(page, coordinator, requested):
     assert assignment.status == "requested"
 
     page.fill("textarea[name=reject-rejection_reason]", "De werkgever heeft een open vacature.")
-    page.click('form[action$="/afwijzen/"] button[type=submit]')
+    page.click('form[action*="/afwijzen/"] button[type=submit]')
     page.wait_for_load_state()
 
     assert REJECTED.search(_status(page))

@@ -172,7 +172,7 @@ def test_assignment_export(town, other_town, coordinator_client, framework):
 
     assert len(rows) == 1
     row = dict(zip(header, rows[0], strict=True))
-    assert row["Kandidaat"] == "Anna Smit"
+    assert row["Kandidaat"] == "Smit, Anna"
     assert row["Uurtarief"] == "16,50"
     assert row["Startdatum"] == "02-03-2026"
     assert row["Status"] == _dutch(Assignment.Status.REQUESTED.label)  # "Aangevraagd"

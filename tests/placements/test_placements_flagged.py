@@ -74,11 +74,12 @@ def test_treasurer_and_back_office_see_every_flagged_assignment(request, flagged
     response = request.getfixturevalue(client_fixture).get(URL)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Anna Smit" in page and "Bert Kok" in page
-    assert "Cor Plat" not in page  # not flagged
+    assert "Smit, Anna" in page and "Kok, Bert" in page
+    assert "Plat, Cor" not in page  # not flagged
     assert "Seizoenswerk in de kassen" in page  # the sign-off reason
     assert "awaiting sign-off" in page
-    assert "many hours a week" in page and "long" in page
+    assert "many hours: 36.00 hours a week, at most " in page
+    assert "long: 42.7 weeks, at most " in page  # 5 January to 30 October: 299 days
     assert [a.pk for a in response.context["page"].object_list] == [
         flagged["awaiting"].pk,  # awaiting sign-off first
         flagged["signed"].pk,
