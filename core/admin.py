@@ -25,7 +25,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from core import formatting
-from core.models import AuditEvent, WorkerHeartbeat
+from core.models import AuditEvent, SweepClaim, WorkerHeartbeat
 
 # --- Read-only --------------------------------------------------------------------------------
 
@@ -201,3 +201,12 @@ class WorkerHeartbeatAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     # Written by the workers; old heartbeats may be deleted.
     has_delete_permission = admin.ModelAdmin.has_delete_permission
+
+
+@admin.register(SweepClaim)
+class SweepClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What the stalled-work sweeper requeued last (core.sweeps); each requeue is also an
+    audit event `sweep.requeue` with the run and its progress."""
+
+    list_display = ["key", "claimed_at", "times"]
+    search_fields = ["key"]

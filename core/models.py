@@ -51,3 +51,21 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} ({self.hostname})"
+
+
+class SweepClaim(models.Model):
+    """The stalled-work sweeper's memory (core.sweeps): when it last requeued a piece of work
+    (a run, or a kind of document), so it requeues each at most once per stall window however
+    many sweepers run at once."""
+
+    key = models.CharField(_("work"), max_length=200, unique=True)
+    claimed_at = models.DateTimeField(_("last requeued at"))
+    times = models.PositiveIntegerField(_("times requeued"), default=1)
+
+    class Meta:
+        verbose_name = _("requeued work")
+        verbose_name_plural = _("requeued work")
+        ordering = ["-claimed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.claimed_at:%Y-%m-%d %H:%M})"

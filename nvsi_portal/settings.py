@@ -244,9 +244,26 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Redis hands a message that a worker took but never acknowledged (the worker was killed, or
+# its machine lost) to another worker after this many seconds. It must be longer than the
+# longest task plus the time a prefetched message waits behind it, or a task still running is
+# started a second time (harmless, every task is idempotent, but twice the work): two hours,
+# see docs/deployment.md. Runs do not wait for it: the sweeper below requeues them.
+CELERY_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+# A run (invoice, settlement) or a document's PDF without progress for this many minutes is
+# requeued by the stalled-work sweeper (core.sweeps; beat, every minute).
+RUN_STALL_MINUTES = env.int("RUN_STALL_MINUTES", default=10)
 # The day of January and July on which the settlement of the half-year just ended runs.
 SETTLEMENT_RUN_DAY = env.int("SETTLEMENT_RUN_DAY", default=15)
 CELERY_BEAT_SCHEDULE: dict = {
+    # Runs and PDFs without progress for RUN_STALL_MINUTES, requeued once (core.sweeps).
+    "core-stalled-work-sweep": {
+        "task": "core.tasks.stalled_work_sweep_task",
+        "schedule": 60.0,
+        # A sweep not started within the minute is dropped: the next one does its work.
+        "options": {"expires": 55},
+    },
     # Payment reminders for invoices overdue by INVOICE_REMINDER_DAYS (billing.tasks).
     "billing-invoice-reminders": {
         "task": "billing.tasks.invoice_reminders_task",

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 INVOICE_NUMBER_PATTERN = r"^[0-9]{4}-[0-9]{6}$"
@@ -84,6 +85,14 @@ class InvoiceRun(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    progress_at = models.DateTimeField(
+        _("last progress"),
+        default=timezone.now,
+        help_text=_(
+            "When the run was recorded, an execution began, or a client was last invoiced; "
+            "an active run without progress for RUN_STALL_MINUTES is requeued by the sweeper."
+        ),
+    )
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -232,6 +241,12 @@ class Invoice(models.Model):
         indexes = [
             models.Index(fields=["client", "period"], name="invoice_client_period_idx"),
             models.Index(fields=["status", "invoice_date"], name="invoice_status_date_idx"),
+            # The issued invoices still waiting for their PDF (billing.sweeps, every minute).
+            models.Index(
+                fields=["issued_at"],
+                condition=Q(status="issued", pdf_rendered_at__isnull=True),
+                name="invoice_pdf_missing_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -387,6 +402,14 @@ class CreditNote(models.Model):
             models.CheckConstraint(
                 condition=Q(total=F("subtotal") + F("vat_amount"), vat_amount__gte=0),
                 name="credit_note_total_is_sum_of_parts",
+            ),
+        ]
+        indexes = [
+            # The issued credit notes still waiting for their PDF (billing.sweeps).
+            models.Index(
+                fields=["issued_at"],
+                condition=Q(status="issued", pdf_rendered_at__isnull=True),
+                name="credit_note_pdf_missing_idx",
             ),
         ]
 

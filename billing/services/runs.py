@@ -132,7 +132,10 @@ def _invoice_client(*, run: InvoiceRun, client_id: int, vat_percentage, actor) -
         if invoice is None:
             return None
         _issue(invoice, actor=actor, invoice_date=run.invoice_date, vat_percentage=vat_percentage)
-        InvoiceRun.objects.filter(pk=run.pk).update(clients_done=F("clients_done") + 1)
+        # progress_at: what the stalled-work sweeper watches (billing.sweeps).
+        InvoiceRun.objects.filter(pk=run.pk).update(
+            clients_done=F("clients_done") + 1, progress_at=timezone.now()
+        )
         return invoice
 
 
@@ -165,6 +168,7 @@ def invoice_run_execute(*, run_id: int, actor=None) -> InvoiceRun:
         status=InvoiceRun.Status.RUNNING,
         clients_total=F("clients_done") + len(client_ids),
         started_at=run.started_at or now,
+        progress_at=now,
     )
     try:
         for client_id in client_ids:

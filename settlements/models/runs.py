@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from settlements.models.settlements import Period, Settlement
@@ -52,6 +53,14 @@ class SettlementRun(models.Model):
         related_name="+",
     )
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    progress_at = models.DateTimeField(
+        _("last progress"),
+        default=timezone.now,
+        help_text=_(
+            "When the run started or last settled a municipality; a running run without "
+            "progress for RUN_STALL_MINUTES is requeued by the sweeper."
+        ),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

@@ -199,7 +199,9 @@ def settlement_run_scheduled(*, today: datetime.date) -> SettlementRun | None:
 def _count(*, run_id: int, computed: bool) -> None:
     """The run's progress, in the municipality's transaction."""
     SettlementRun.objects.filter(pk=run_id).update(
-        done=F("done") + 1, skipped=F("skipped") + (0 if computed else 1)
+        done=F("done") + 1,
+        skipped=F("skipped") + (0 if computed else 1),
+        progress_at=timezone.now(),  # what the stalled-work sweeper watches (settlements.sweeps)
     )
 
 
