@@ -1,7 +1,14 @@
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def current_time():
+    """`timezone.now()` looked up when called: a field default that follows a patched clock
+    (tests/clock.py), as `auto_now_add` does; `default=timezone.now` would keep the original."""
+    return timezone.now()
 
 
 class AuditEvent(models.Model):

@@ -18,8 +18,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import current_time
 
 INVOICE_NUMBER_PATTERN = r"^[0-9]{4}-[0-9]{6}$"
 CREDIT_NOTE_NUMBER_PATTERN = r"^C[0-9]{4}-[0-9]{6}$"
@@ -87,7 +88,7 @@ class InvoiceRun(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     progress_at = models.DateTimeField(
         _("last progress"),
-        default=timezone.now,
+        default=current_time,
         help_text=_(
             "When the run was recorded, an execution began, or a client was last invoiced; "
             "an active run without progress for RUN_STALL_MINUTES is requeued by the sweeper."

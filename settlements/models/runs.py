@@ -3,9 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import current_time
 from settlements.models.settlements import Period, Settlement
 
 
@@ -55,7 +55,7 @@ class SettlementRun(models.Model):
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     progress_at = models.DateTimeField(
         _("last progress"),
-        default=timezone.now,
+        default=current_time,
         help_text=_(
             "When the run started or last settled a municipality; a running run without "
             "progress for RUN_STALL_MINUTES is requeued by the sweeper."
