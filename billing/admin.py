@@ -149,6 +149,7 @@ class InvoiceRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
         "started_by",
         "created_at",
         "started_at",
+        "progress_at",
         "finished_at",
     ]
     fields = readonly_fields

@@ -114,6 +114,7 @@ class SettlementRunAdmin(ReadOnlyAdminMixin, AdminViewsMixin, admin.ModelAdmin):
         "scheduled",
         "started_by",
         "started_at",
+        "progress_at",
         "finished_at",
     ]
     readonly_fields = fields
