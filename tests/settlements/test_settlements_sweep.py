@@ -235,3 +235,23 @@ def test_an_approved_settlement_without_its_statement_is_requeued(
         stalled_work_sweep(names=["settlements.statements"])
         stalled_work_sweep(names=["settlements.statements"])  # again: claimed already
     assert queued == [approved.pk]
+
+
+def test_a_run_whose_finish_was_lost_is_finished_by_the_requeue(
+    member_towns, town_documents, back_office_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Killed after the last municipality committed, before the run was marked done."""
+    with clock_at("2026-12-05T10:00Z"):
+        run = runs._record(period=H1_2026, actor=back_office_user, municipality=None)
+    monkeypatch.setattr(runs, "settlement_run_finish", lambda **kwargs: None)
+    with clock_at("2026-12-05T10:01Z"):
+        for item in run.items.all():
+            settlement_run_municipality(run_id=run.pk, municipality_id=item.municipality_id)
+    monkeypatch.undo()
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("running", 2, 2)
+    with clock_at("2026-12-05T10:12Z"), django_capture_on_commit_callbacks(execute=True):
+        assert stalled_work_sweep(names=["settlements.runs"]) == {"settlements.runs": 1}
+    run.refresh_from_db()
+    assert (run.status, run.done, run.total) == ("done", 2, 2)
+    assert Settlement.objects.count() == 2
