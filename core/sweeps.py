@@ -59,8 +59,9 @@ def stall_threshold() -> datetime.timedelta:
 def sweep_claim(*, key: str, stalled_before: datetime.datetime) -> bool:
     """True for exactly one caller per `key` per stall window, also under concurrency.
 
-    `SweepClaim` by hand: the conditional upsert waits for a concurrent claim of the same key to commit and then
-    finds it too recent (PostgreSQL re-checks the WHERE on the new row).
+    One conditional upsert of `SweepClaim`: a concurrent claim of the same key waits for the
+    first to commit and then finds it too recent (PostgreSQL re-checks the WHERE on the row
+    it waited for).
     """
     with connection.cursor() as cursor:
         cursor.execute(
