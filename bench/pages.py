@@ -30,17 +30,17 @@ import http.client
 import os
 import socket
 import statistics
-from urllib.parse import urlsplit
 import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
-import _setup  # noqa: E402
+import _setup
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nvsi_portal.settings")
 os.environ.setdefault("SECRET_KEY", "insecure-benchmark-only-key")
@@ -110,10 +110,10 @@ def pages_database(*, reuse: bool, keep: bool, build):
 
 
 def build() -> None:
+    import settlement as national
     from django.contrib.auth.models import Group
     from django.db import connection
 
-    import settlement as national
     from accounts.models import User
     from accounts.roles import Role
     from members.models import Municipality
