@@ -90,8 +90,8 @@ def pages_database(*, reuse: bool, keep: bool, build):
     base = _setup._base_url()
     name = (urlsplit(base).path.strip("/") or "nvsi") + "_" + SUFFIX
     url = _setup._with_database(base, name)
-    os.environ["DATABASE_URL"] = url
     if reuse and _database_exists(base, name):
+        os.environ["DATABASE_URL"] = url
         _setup.django_setup()
         from accounts.models import User
 
@@ -169,14 +169,19 @@ def session_cookies() -> dict[str, str]:
 
 def query_counts() -> dict[str, int]:
     """Each page once in this process, with the same user: its SQL queries."""
+    from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from accounts.models import User
 
+    plain = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     counts = {}
-    with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"]):
+    with override_settings(SECURE_SSL_REDIRECT=False, ALLOWED_HOSTS=["testserver"], STORAGES=plain):
         for label, email, path in PAGES:
             client = Client()
             if email:
