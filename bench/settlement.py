@@ -199,10 +199,10 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             "clients",
             """
             INSERT INTO placements_client (name, kvk_number, vat_number, billing_address,
-                billing_email, contact_person, created_at, updated_at)
+                billing_email, contact_person, invoice_reference, created_at, updated_at)
             SELECT 'Bench-opdrachtgever ' || n, lpad((90000000 + n)::text, 8, '0'), '',
                    'Benchstraat ' || n || E'\\n1000 AA Amsterdam',
-                   'bench' || n || '@example.invalid', '', now(), now()
+                   'bench' || n || '@example.invalid', '', '', now(), now()
             FROM generate_series(1, %(clients)s) n
             """,
             params,
@@ -216,9 +216,10 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
                        FROM members_municipality)
             INSERT INTO placements_candidate (municipality_id, client_number, first_name,
                 last_name, birth_date, bsn_encrypted, bsn_hash, bsn_last_digits, iban, status,
-                wage_cost_subsidy, created_at, updated_at)
+                wage_cost_subsidy, street, house_number, postcode, city, created_at, updated_at)
             SELECT m.id, 'B' || lpad(n::text, 7, '0'), 'Bench', 'Kandidaat ' || n,
-                   DATE '1980-01-01', '', '', '', '', 'active', false, now(), now()
+                   DATE '1980-01-01', '', '', '', '', 'active', false, 'Benchstraat', '1',
+                   '1000 AA', 'Amsterdam', now(), now()
             FROM generate_series(0, %(assignments)s - 1) n
             JOIN m ON m.k = n %% %(municipalities)s
             """,
@@ -267,10 +268,10 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             """
             INSERT INTO premiums_premiumaccrual (kind, time_entry_id, candidate_id, year,
                 work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                reversed_at, created_at)
+                paid_before_go_live, reversed_at, created_at)
             SELECT 'accrual', e.id, a.candidate_id, extract(year FROM e.work_date),
                    e.work_date, e.hours + 1, 2.00, 3398, (e.hours + 1) * 2.00, 0, '',
-                   now(), now()
+                   false, now(), now()
             FROM placements_timeentry e JOIN placements_assignment a ON a.id = e.assignment_id
             WHERE e.id %% 97 = 0
             """,
@@ -281,9 +282,9 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             """
             INSERT INTO premiums_premiumaccrual (kind, reverses_id, time_entry_id, candidate_id,
                 year, work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                created_at)
+                paid_before_go_live, created_at)
             SELECT 'reversal', id, time_entry_id, candidate_id, year, work_date, -hours, rate,
-                   annual_cap, -amount, 0, '', now()
+                   annual_cap, -amount, 0, '', false, now()
             FROM premiums_premiumaccrual
             """,
         )
@@ -292,9 +293,10 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             "live accruals",
             """
             INSERT INTO premiums_premiumaccrual (kind, time_entry_id, candidate_id, year,
-                work_date, hours, rate, annual_cap, amount, capped_amount, reason, created_at)
+                work_date, hours, rate, annual_cap, amount, capped_amount, reason,
+                paid_before_go_live, created_at)
             SELECT 'accrual', e.id, a.candidate_id, extract(year FROM e.work_date),
-                   e.work_date, e.hours, 2.00, 3398, e.hours * 2.00, 0, '', now()
+                   e.work_date, e.hours, 2.00, 3398, e.hours * 2.00, 0, '', false, now()
             FROM placements_timeentry e JOIN placements_assignment a ON a.id = e.assignment_id
             ORDER BY e.id
             """,
@@ -306,9 +308,9 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             """
             INSERT INTO billing_invoice (client_id, period, status, payment_reference,
                 subtotal, client_name, client_address, client_kvk_number, client_vat_number,
-                pdf, created_at, updated_at)
+                client_contact, client_reference, pdf, created_at, updated_at)
             SELECT DISTINCT a.client_id, date_trunc('month', e.work_date)::date, 'draft', '',
-                   0, '', '', '', '', '', now(), now()
+                   0, '', '', '', '', '', '', '', now(), now()
             FROM placements_timeentry e JOIN placements_assignment a ON a.id = e.assignment_id
             """,
         )
@@ -424,9 +426,9 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
                 RETURNING *)
             INSERT INTO premiums_premiumaccrual (kind, reverses_id, time_entry_id, candidate_id,
                 year, work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                created_at)
+                paid_before_go_live, created_at)
             SELECT 'reversal', id, time_entry_id, candidate_id, year, work_date, -hours, rate,
-                   annual_cap, -amount, 0, '', now()
+                   annual_cap, -amount, 0, '', false, now()
             FROM live
             """,
             params,

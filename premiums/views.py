@@ -97,27 +97,24 @@ def premium_overview(request):
         figures = premium_figures_by_candidate(
             user=request.user, year=year, candidate_ids=[c.pk for c in page.object_list]
         )
-        caps: dict[int, object] = {}
-        rows = []
-        for candidate in page.object_list:  # one page; the sums come from the database
-            if candidate.municipality_id not in caps:
-                caps[candidate.municipality_id] = annual_cap_for_year(
-                    municipality=candidate.municipality, year=year, today=today
-                )
-            rows.append(
-                candidate_premium_year(
-                    candidate=candidate,
-                    year=year,
-                    figures=figures.get(candidate.pk),
-                    cap=caps[candidate.municipality_id],
-                    today=today,
-                )
+        # The annual cap is national (members.selectors.framework_in_force: the premium cap
+        # in force, no local rule): one read for every row, whatever the municipalities.
+        cap = annual_cap_for_year(municipality=None, year=year, today=today)
+        rows = [
+            candidate_premium_year(
+                candidate=candidate,
+                year=year,
+                figures=figures.get(candidate.pk),
+                cap=cap,
+                today=today,
             )
+            for candidate in page.object_list  # one page; the sums come from the database
+        ]
         return {
             "export_form": export_form,
             "year": year,
             "is_current_year": year == today.year,
-            "cap": annual_cap_for_year(municipality=None, year=year, today=today),
+            "cap": cap,
             "rows": rows,
             "totals": premium_year_totals(user=request.user, year=year, candidates=candidates),
             "show_municipality": form.fields["municipality"].queryset[:2].count() > 1,

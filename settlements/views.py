@@ -10,7 +10,8 @@
   approved, marked CONCEPT, for the treasurer and the board only (audited download).
 - the list totals every half-year the filters select, by the database.
 - /contributie/: the contribution of every member per half-year (?period=2026-H1) or year
-  (?year=2026), totals by the database; CSV/XLSX. Treasurer and back office only.
+  (?year=2026), 50 members a page, sorted by name or an amount (?sort=-total), totals over
+  every member by the database; CSV/XLSX of every member. Treasurer and back office only.
 - /dashboard/: a year's hours, revenue, premiums and result by month, as an inline SVG bar
   chart with the same figures in a table (no JavaScript).
 
@@ -34,7 +35,7 @@ from accounts.roles import is_back_office, is_coordinator, is_treasurer
 from core.charts import bar_chart
 from core.decorators import role_required
 from core.exports import Column
-from core.lists import Export, list_response
+from core.lists import Export, Sort, list_response
 from placements.forms import add_service_error
 from settlements.forms import (
     ApproveForm,
@@ -406,6 +407,21 @@ CONTRIBUTION_COLUMNS = [
 ]
 
 
+# The members' rows (grouped by the database) ordered by name or by an amount; the
+# municipality's id ends every order so that pages never overlap.
+CONTRIBUTION_SORT = Sort(
+    options={
+        "name": ["municipality__name"],
+        "gross": ["gross"],
+        "cm": ["cm"],
+        "co": ["co"],
+        "total": ["total"],
+    },
+    default="name",
+    tiebreaker="municipality_id",
+)
+
+
 def _with_status_labels(rows):
     labels = dict(Settlement.Status.choices)
     for row in rows:
@@ -426,29 +442,37 @@ def contribution_overview(request):
     label = str(year) if year else str(periods[0])
     settlements = contribution_settlements(user=request.user, periods=periods)
     rows = contribution_rows(settlements)
+    sort_key = CONTRIBUTION_SORT.key(request)
 
     def page_context(page) -> dict:
         years = settlement_years(today=timezone.localdate())
+        export_query = QueryDict(f"year={year}" if year else f"period={periods[0]}", mutable=True)
+        if sort_key != CONTRIBUTION_SORT.default:
+            export_query["sort"] = sort_key
         return {
             "form": form,
             "label": label,
             "year": year,
             "period": None if year else periods[0],
             "periods": periods,
-            "rows": list(_with_status_labels(rows)),
+            # One page of members; the totals are the database's over all of them.
+            "rows": list(_with_status_labels(page.object_list)),
             "totals": contribution_totals(settlements),
             "provisional_count": settlements.exclude(status=Settlement.Status.APPROVED).count(),
             "missing": members_without_settlement(user=request.user, periods=periods),
             "years": years,
             "period_options": [str(Period(y, h)) for y in years for h in (2, 1)],
-            # The download is the half-year or year shown (an invalid choice falls back).
-            "export_query": QueryDict(f"year={year}" if year else f"period={periods[0]}"),
+            # The download is the half-year or year shown (an invalid choice falls back),
+            # every member, in the order shown.
+            "export_query": export_query,
         }
 
     return list_response(
         request,
         template="settlements/contribution.html",
         objects=rows,
+        page_size=PAGE_SIZE,
+        sort=CONTRIBUTION_SORT,
         export=Export(
             columns=CONTRIBUTION_COLUMNS,
             filename=f"contributie-{label}",

@@ -29,9 +29,12 @@ def year(value) -> str:
 
 
 @register.inclusion_tag("includes/sort_header.html", takes_context=True)
-def sort_header(context, key: str, label: str, numeric: bool = False) -> dict:
+def sort_header(
+    context, key: str, label: str, numeric: bool = False, rowspan: int | None = None
+) -> dict:
     """A column header that sorts the list by `key` (`?sort=`), ascending first, descending on
-    the second click; `aria-sort` tells a screen reader the order in force."""
+    the second click; `aria-sort` tells a screen reader the order in force. `rowspan` for a
+    header over two header rows."""
     current = context.get("sort") or ""
     direction = None
     if current == key:
@@ -42,6 +45,7 @@ def sort_header(context, key: str, label: str, numeric: bool = False) -> dict:
         "request": context.get("request"),
         "label": label,
         "numeric": numeric,
+        "rowspan": rowspan,
         "direction": direction,
         "next_sort": f"-{key}" if direction == "ascending" else key,
     }

@@ -1,0 +1,38 @@
+"""The supervision pages cost the same number of queries whatever the number of member
+municipalities (tests/query_counts.py): the treasurer's overview and NVSI's figures."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.roles import Role
+from tests.factories import UserFactory
+from tests.query_counts import (
+    counts_for_few_and_many,
+    growing,
+    late_november,  # noqa: F401 (a fixture)
+    logged_in,
+    terms,  # noqa: F401 (a fixture)
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def query_coordinator(terms, late_november):  # noqa: F811 (fixtures)
+    return UserFactory(email="query.coordinator@example.nl", role=Role.COORDINATOR)
+
+
+def test_the_supervision_pages_cost_the_same_for_1_and_for_20_municipalities(
+    query_coordinator, back_office_with_mfa, treasurer_with_mfa
+):
+    treasurer = logged_in(treasurer_with_mfa)
+    pages = {
+        "treasurer /toezicht/": (treasurer, reverse("supervision:index"), {}),
+        "treasurer /toezicht/cijfers/": (treasurer, reverse("supervision:figures"), {}),
+    }
+
+    few, many = counts_for_few_and_many(
+        pages, coordinator=query_coordinator, actor=back_office_with_mfa
+    )
+
+    assert not growing(few, many), growing(few, many)
