@@ -129,3 +129,6 @@ def test_back_office_admin_search_and_autocomplete_by_bsn(page, searched):
     option.wait_for()
     option.click()
     assert "Zoekmij" in page.locator(".field-candidate .select2-selection").inner_text()
+    autocomplete = [url for url in requests if "/autocomplete/" in url]
+    assert autocomplete
+    assert not [url for url in requests if BSN in url]

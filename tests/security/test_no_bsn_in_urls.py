@@ -263,21 +263,24 @@ def test_admin_search_box_keeps_the_other_filters(back_office_client, candidate)
     browse.assert_no_bsn()
 
 
+AUTOCOMPLETE = {"app_label": "placements", "model_name": "assignment", "field_name": "candidate"}
+
+
 def test_admin_autocomplete_by_bsn(back_office_client, candidate):
-    """Select2 asks with a GET (its first request carries what was typed, which the log
-    masking covers); the answer is a redirect to the same question with a token."""
+    """Select2 posts what was typed (static/js/admin-autocomplete.js) and follows the redirect
+    to the same question with a token."""
     browse = Browse(back_office_client)
-    response = browse.get(
-        "/admin/autocomplete/",
-        {
-            "term": BSN,
-            "app_label": "placements",
-            "model_name": "assignment",
-            "field_name": "candidate",
-        },
-        record=False,
-    )
+    response = browse.search("/admin/autocomplete/", term=BSN, **AUTOCOMPLETE)
     assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(candidate.pk)]
+    assert "term=bsn-" in browse.requested[-1]
+    browse.assert_no_bsn()
+
+
+def test_admin_autocomplete_asked_with_a_bsn_in_its_address(back_office_client, candidate):
+    """Without the script (a GET with the number): redirected to the tokenised question."""
+    browse = Browse(back_office_client)
+    response = browse.get("/admin/autocomplete/", {"term": BSN, **AUTOCOMPLETE}, record=False)
     assert [r["id"] for r in response.json()["results"]] == [str(candidate.pk)]
     browse.assert_no_bsn()
 
