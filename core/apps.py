@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Audit trail and system")
 
+    def ready(self):
+        from core.personal_data import install_log_masking
+
+        install_log_masking()
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -43,7 +43,7 @@ class CandidateFilterForm(MunicipalityChoiceMixin, forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        help_text=_("Name or client number."),
+        help_text=_("Name, client number or BSN."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = forms.ChoiceField(
@@ -63,7 +63,7 @@ class AssignmentFilterForm(MunicipalityChoiceMixin, forms.Form):
         label=_("Search"),
         required=False,
         max_length=100,
-        help_text=_("Candidate's name or client number."),
+        help_text=_("Candidate's name, client number or BSN."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = forms.ChoiceField(

@@ -37,6 +37,7 @@ from placements.forms import (
     add_service_error,
 )
 from placements.models import Assignment, Candidate, DisplacementCheck, TimeEntry
+from placements.search import candidate_search
 from placements.selectors import (
     assignment_get_for_user,
     assignment_list_for_user,
@@ -69,17 +70,6 @@ def _status_sums(prefix: str = "") -> dict:
         "invoiced": Sum(hours, filter=Q(**{status: TimeEntry.Status.INVOICED}), default=ZERO),
         "total": Sum(hours, default=ZERO),
     }
-
-
-def _search(qs: QuerySet, text: str, *, prefix: str = "") -> QuerySet:
-    """Every word must match the first name, last name or client number."""
-    for word in text.split():
-        qs = qs.filter(
-            Q(**{f"{prefix}first_name__icontains": word})
-            | Q(**{f"{prefix}last_name__icontains": word})
-            | Q(**{f"{prefix}client_number__icontains": word})
-        )
-    return qs
 
 
 def _today_stamp() -> str:
@@ -116,7 +106,7 @@ def _candidates_filtered(request, form: CandidateFilterForm) -> QuerySet[Candida
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            candidates = _search(candidates, data["q"])
+            candidates = candidate_search(request, candidates, data["q"])
         if data["status"]:
             candidates = candidates.filter(status=data["status"])
         if data["municipality"]:
@@ -267,7 +257,7 @@ def _assignments_filtered(request, form: AssignmentFilterForm) -> QuerySet[Assig
         return assignments.none()
     data = form.cleaned_data
     if data["q"]:
-        assignments = _search(assignments, data["q"], prefix="candidate__")
+        assignments = candidate_search(request, assignments, data["q"], prefix="candidate__")
     if data["status"]:
         assignments = assignments.filter(status=data["status"])
     if data["flag"] == "yes":

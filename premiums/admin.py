@@ -34,6 +34,7 @@ from core.admin import (
 from core.formatting import amount
 from members.models import Framework, Municipality
 from members.selectors import general_framework_in_force
+from placements.admin.search import BsnSearchAdminMixin
 from premiums.models import (
     PayoutExclusion,
     PayoutLine,
@@ -412,7 +413,10 @@ class MunicipalityListFilter(admin.SimpleListFilter):
 
 
 @admin.register(PremiumAccrual)
-class PremiumAccrualAdmin(YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PremiumAccrualAdmin(
+    BsnSearchAdminMixin, YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    bsn_hash_path = "candidate__bsn_hash"
     """The ledger, read-only: rows are written by approving hours and reversed when they stop
     counting; never added, changed or deleted by hand."""
 
@@ -469,7 +473,10 @@ class PremiumAccrualAdmin(YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin
 
 
 @admin.register(PremiumOpeningBalance)
-class PremiumOpeningBalanceAdmin(YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class PremiumOpeningBalanceAdmin(
+    BsnSearchAdminMixin, YearDisplayMixin, ReadOnlyAdminMixin, admin.ModelAdmin
+):
+    bsn_hash_path = "candidate__bsn_hash"
     """The premium of a year from before go-live, read-only: recorded by the import
     `premium_opening_balances` (Placements → Import), never changed; its ledger rows are in
     the accrual ledger (kind “Opening balance”)."""

@@ -50,7 +50,7 @@ class PremiumFilterForm(_ScopedMunicipalityYearForm):
         label=_("Search"),
         required=False,
         max_length=100,
-        help_text=_("Name or client number."),
+        help_text=_("Name, client number or BSN."),
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
 

@@ -10,7 +10,6 @@ database aggregate over the ledger. Every page works without JavaScript.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from core.exports import Column, export_response
 from core.lists import list_response, page_of
 from core.names import surname_sort
 from placements.models import Candidate
+from placements.search import candidate_search
 from premiums.forms import (
     PayoutRunApproveForm,
     PayoutRunFilterForm,
@@ -58,17 +58,6 @@ LINES_PAGE_SIZE = 100
 readers_required = role_required(is_coordinator, is_treasurer, is_back_office)
 
 
-def _search(qs: QuerySet[Candidate], text: str) -> QuerySet[Candidate]:
-    """Every word must match the first name, last name or client number."""
-    for word in text.split():
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(client_number__icontains=word)
-        )
-    return qs
-
-
 # --- The year per candidate -----------------------------------------------------------------
 
 
@@ -86,7 +75,7 @@ def premium_overview(request):
             candidates = candidates.filter(municipality=form.cleaned_data["municipality"])
             export_form.initial["municipality"] = form.cleaned_data["municipality"].cbs_code
         if form.cleaned_data["q"]:
-            candidates = _search(candidates, form.cleaned_data["q"])
+            candidates = candidate_search(request, candidates, form.cleaned_data["q"])
     else:
         year = today.year
         candidates = Candidate.objects.none()

@@ -25,6 +25,7 @@ from core.admin import (
     run_each,
 )
 from placements.admin.hours_week import HOURS_WEEK_STATUSES, HoursWeekGrid, hours_week_monday
+from placements.admin.search import BsnSearchAdminMixin
 from placements.models import Assignment, DisplacementCheck, TimeEntry
 from placements.services import (
     assignment_activate,
@@ -100,7 +101,14 @@ class DisplacementCheckInline(ReadOnlyInlineMixin, admin.StackedInline):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(UndeletableAdminMixin, ServiceAdminMixin, AdminViewsMixin, admin.ModelAdmin):
+class AssignmentAdmin(
+    BsnSearchAdminMixin,
+    UndeletableAdminMixin,
+    ServiceAdminMixin,
+    AdminViewsMixin,
+    admin.ModelAdmin,
+):
+    bsn_hash_path = "candidate__bsn_hash"
     """Never deleted: a request is rejected, an assignment ended."""
 
     form = AssignmentForm
@@ -289,7 +297,8 @@ class AssignmentAdmin(UndeletableAdminMixin, ServiceAdminMixin, AdminViewsMixin,
 
 
 @admin.register(DisplacementCheck)
-class DisplacementCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DisplacementCheckAdmin(BsnSearchAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    bsn_hash_path = "assignment__candidate__bsn_hash"
     """Read-only: a coordinator of the candidate's municipality performs the check."""
 
     list_display = [

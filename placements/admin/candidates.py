@@ -5,7 +5,6 @@ import copy
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import (
@@ -14,7 +13,7 @@ from core.admin import (
     ServiceModelForm,
     UndeletableAdminMixin,
 )
-from placements.bsn import bsn_lookup_hash
+from placements.admin.search import BsnSearchAdminMixin
 from placements.models import Assignment, Candidate
 from placements.services import (
     CANDIDATE_FIELDS,
@@ -22,7 +21,6 @@ from placements.services import (
     candidate_create,
     candidate_update,
 )
-from placements.validators import bsn_normalise
 
 
 class CandidateForm(ServiceModelForm):
@@ -97,7 +95,9 @@ class AssignmentInline(ReadOnlyInlineMixin, admin.TabularInline):
 
 
 @admin.register(Candidate)
-class CandidateAdmin(UndeletableAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class CandidateAdmin(
+    BsnSearchAdminMixin, UndeletableAdminMixin, ServiceAdminMixin, admin.ModelAdmin
+):
     """End a candidate instead of deleting: hours, invoices and premiums refer to them."""
 
     form = CandidateForm
@@ -147,14 +147,6 @@ class CandidateAdmin(UndeletableAdminMixin, ServiceAdminMixin, admin.ModelAdmin)
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "municipality"] if obj is not None else fields
-
-    def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        try:
-            bsn = bsn_normalise(search_term)
-        except ValidationError:
-            return results, may_have_duplicates
-        return results | queryset.filter(bsn_hash=bsn_lookup_hash(bsn)), True
 
     @admin.display(description=_("BSN"))
     def bsn_masked(self, obj):

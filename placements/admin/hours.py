@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin import ServiceAdminMixin, ServiceModelForm, run_each
+from placements.admin.search import BsnSearchAdminMixin
 from placements.models import TimeEntry
 from placements.services import (
     time_entries_approve,
@@ -52,7 +53,8 @@ class TimeEntryForm(ServiceModelForm):
 
 
 @admin.register(TimeEntry)
-class TimeEntryAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class TimeEntryAdmin(BsnSearchAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    bsn_hash_path = "assignment__candidate__bsn_hash"
     form = TimeEntryForm
     list_display = ["work_date", "candidate", "client", "hours", "status", "approved_by"]
     list_filter = ["status", "assignment__candidate__municipality"]

@@ -95,11 +95,24 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
+    """A tab on the live server. Whatever the test does, the Content-Security-Policy must
+    refuse nothing: Chromium reports each refused script, style or image on the console,
+    and any such message fails the test at its end (`csp_violations` lists them)."""
     context = browser.new_context(base_url=live_server.url, locale="nl-NL")
     context.set_default_timeout(15_000)
     tab = context.new_page()
+    tab.csp_violations = []
+    tab.on("console", lambda message: _record_csp_violation(tab, message))
     yield tab
     context.close()
+    assert not tab.csp_violations, "Refused by the Content-Security-Policy:\n" + "\n".join(
+        tab.csp_violations
+    )
+
+
+def _record_csp_violation(tab, message) -> None:
+    if "Content Security Policy" in message.text:
+        tab.csp_violations.append(f"{tab.url}: {message.text}")
 
 
 @pytest.fixture
