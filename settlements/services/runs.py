@@ -1,20 +1,35 @@
 """Settlement runs: a half-year computed for every member municipality (or one).
 
 `settlement_run_start` records the run with one item per municipality and queues
-`settlements.tasks.settlement_run_task` on commit. That task queues one
-`settlement_run_municipality_task` per pending item, so the workers share a half-year. Each
-municipality is one transaction (`settlement_run_municipality`):
+`settlements.tasks.settlement_run_task` on commit. That task settles every pending item
+set-based (`settlement_run_settle`, settlements.services.half_year) in ONE transaction:
 
-    advisory lock on (municipality, half-year)   -- the lock settlement_compute takes too
-    item still pending?  no -> done before (a redelivered task): nothing, nothing counted
-    settlement_compute(..., run=run)             -- a draft computed, or a submitted or
-                                                    approved settlement left as it was
-    item -> computed / skipped, run.done + 1 (and run.skipped + 1) with an F() update
+    advisory lock of settling the half-year      -- a second executor waits, then finds
+                                                    nothing pending
+    advisory locks of each pending (municipality, half-year), in key order
+                                                 -- the lock settlement_compute takes too
+    the items still pending (FOR UPDATE)         -- done by others meanwhile: left out
+    settlements_compute_many(...)                -- one grouped pass over the documents,
+                                                    drafts upserted, submitted and approved
+                                                    ones left as they were (skipped)
+    items -> computed / skipped / failed, run.done and run.skipped added, in one UPDATE each
 
-so a worker killed halfway leaves the old draft and a pending item (the redelivered task
-does it), never a half-written settlement or a progress count without its settlement. An
-error is recorded on the item (failed) in a transaction of its own, after the rollback.
-When no item is pending any more the run is done, or failed if an item failed.
+so a worker killed halfway leaves every item pending and the old drafts (the redelivered
+task, or the sweeper's requeue, does it all again), never a half-written settlement or a
+progress count without its settlement. Progress (done of total) moves when the transaction
+commits. A municipality whose figures or terms fail is marked failed with its error in that
+transaction and the others are settled; should the set-based transaction fail as a whole
+(a database error), each pending municipality is settled on its own instead
+(`settlement_run_municipality`, one transaction each, as runs used to), so one bad
+municipality fails alone. `settlement_run_municipality_task` settles one item that way
+too: the sweeper may queue it per pending item; either way each item is counted once (it
+leaves `pending` once, under its municipality's advisory lock). When no item is pending any
+more the run is done, or failed if an item failed.
+
+Why one transaction per half-year rather than per region (SETTLE_CHUNK, measured by
+bench/settlement.py): the grouped pass reads the half-year's documents once with hash joins;
+per region it reads each region's by index, 35 passes, slower in total, for a resume point
+per region that a run of a few seconds does not need.
 
 Who is settled: the municipalities whose membership covered at least one day of the
 half-year. An ended membership counts for the days between its start and end dates (the
