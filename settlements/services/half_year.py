@@ -78,10 +78,11 @@ WITH invoiced AS MATERIALIZED (
     SELECT -1, d.municipality_id, d.month, d.client_id, e.time_entry_id
     FROM credited d JOIN billing_creditnotelineentry e ON e.line_id = d.id
 ), last_accrual AS (
-    SELECT DISTINCT ON (a.time_entry_id) a.time_entry_id, a.amount
+    SELECT a.time_entry_id, a.amount
     FROM premiums_premiumaccrual a
-    WHERE a.kind = 'accrual' AND a.time_entry_id IN (SELECT time_entry_id FROM entries)
-    ORDER BY a.time_entry_id, a.id DESC
+    WHERE a.kind = 'accrual' AND NOT EXISTS (
+        SELECT 1 FROM premiums_premiumaccrual b
+        WHERE b.time_entry_id = a.time_entry_id AND b.kind = 'accrual' AND b.id > a.id)
 ), premiums AS (
     SELECT e.sign, e.municipality_id, e.month, e.client_id, SUM(a.amount) AS amount
     FROM entries e JOIN last_accrual a ON a.time_entry_id = e.time_entry_id
