@@ -226,7 +226,8 @@ def test_a_varied_half_year_settles_alike(world, back_office_user, treasurer_use
         assert settlements["GM0202"][0]["gross"] == "0.00"
         assert settlements["GM0014"][0]["fee_percentage"] == "27.50"
         assert any(
-            line[0] == "client" and line[3] == "Bakkerij Aa B.V." for line in settlements["GM0014"][1]
+            line[0] == "client" and line[3] == "Bakkerij Aa B.V."
+            for line in settlements["GM0014"][1]
         )
 
         # Recomputed over what is there: drafts, a rejected one, a submitted one, an approved
