@@ -2,6 +2,10 @@
 
 Every money calculation asks it. Measured against a floor: one hand-written SQL statement
 that fetches the same rows (general version, local version, cap, execution contract).
+
+Runs ask it for many pairs at once: `frameworks_in_force` answers the same 2,000 look-ups in
+one statement (plus one query per table for the versions found), against a floor of that one
+statement alone; and against the single look-ups, whose results it equals (checked here).
 """
 
 import datetime
@@ -16,7 +20,7 @@ from django.utils import timezone
 
 from demo.members import seed_members
 from members.models import Municipality
-from members.selectors import framework_in_force
+from members.selectors import _IN_FORCE_SQL, framework_in_force, frameworks_in_force
 
 FLOOR_SQL = """
 SELECT
@@ -52,14 +56,37 @@ def main() -> None:
                 cursor.execute(FLOOR_SQL, {"d": day, "m": municipality.pk})
                 cursor.fetchone()
 
+    def portal_bulk():
+        return frameworks_in_force(asks=asks)
+
+    def floor_bulk():
+        with connection.cursor() as cursor:
+            cursor.execute(_IN_FORCE_SQL, [[m.pk for m, _d in asks], [d for _m, d in asks]])
+            cursor.fetchall()
+
     floor()  # warm the connection and the plan cache
+    single = best_of(portal, repeat=3)
     report(
         "framework_in_force",
-        seconds=best_of(portal, repeat=3),
+        seconds=single,
         floor_seconds=best_of(floor, repeat=3),
         unit="lookups",
         count=LOOKUPS,
     )
+    bulk = portal_bulk()
+    assert all(bulk[(m.pk, d)] == framework_in_force(municipality=m, on=d) for m, d in asks), (
+        "frameworks_in_force differs from framework_in_force"
+    )
+    floor_bulk()
+    bulk_seconds = best_of(portal_bulk, repeat=5)
+    report(
+        "frameworks_in_force (one statement for all pairs)",
+        seconds=bulk_seconds,
+        floor_seconds=best_of(floor_bulk, repeat=5),
+        unit="lookups",
+        count=LOOKUPS,
+    )
+    print(f"single look-ups / one statement: {single / bulk_seconds:.1f}x; results equal")
 
 
 if __name__ == "__main__":

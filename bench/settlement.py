@@ -26,12 +26,22 @@ SQL (INSERT ... SELECT generate_series) makes national scale in about a minute:
 Then, in the same run:
 - floor: one hand-written SQL statement computing G and P for every municipality of 2026-H1
   with the same joins and the same "last accrual" rule (best of 3, after a warm-up);
-- run: the real code path, the run service (settlements.services.runs) when it exists, otherwise
-  settlement_compute for each of the 342 municipalities: one transaction each, figures,
-  breakdown rows, audit record. Its G and P are checked against the floor's, to the cent;
+- old: settlement_compute for each of the 342 municipalities (one transaction each: figures,
+  terms, breakdown rows, audit record), rolled back afterwards (`--skip-old` skips it);
+- the run by region: the set-based run with a transaction per labour-market region
+  (settlements.services.runs.SETTLE_CHUNK = "region"), rolled back afterwards;
+- run: the real code path, `settlement_run_period` (settlements.services.runs), set-based in
+  one transaction for the half-year (settlements.services.half_year). Its G and P are checked
+  against the floor's, and every figure and breakdown row against the old path's, to the cent;
+- the run again over its own drafts with nothing changed (no breakdown row rewritten), and the
+  dead rows the runs leave (pg_stat_user_tables);
 - statement PDF: settlements.services.statement's HTML of one settlement rendered by core.pdf,
   against bare WeasyPrint on the same HTML (skipped with a message while that module is not
   there).
+
+The generator is set-based too, and ANALYZEs each table after filling it: the statements after
+it join that table, and a planner that believes it empty picks nested loops over it (building
+the invoice lines at 10 M entries took 353 s of 772 s that way).
 """
 
 import argparse
@@ -39,8 +49,10 @@ import contextlib
 import datetime
 import functools
 import os
+import re
 import sys
 import time
+from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -109,10 +121,21 @@ bench_database = functools.partial(_setup.bench_database, suffix="bench_settleme
 # --- National scale, set-based ----------------------------------------------------------------
 
 
+_TARGET = re.compile(r"(?:INSERT INTO|UPDATE|CREATE TEMPORARY TABLE)\s+(\w+)", re.IGNORECASE)
+
+
 def _step(cursor, label: str, statement: str, params=None) -> None:
+    """One set-based statement, then ANALYZE of the table it wrote: the next statements join
+    it, and a planner that believes a just-filled table empty chooses nested loops over it
+    (building the invoice lines at 10 M entries took 353 s of the 772 s that way, a
+    sequential scan of the invoices per line)."""
     start = time.perf_counter()
     cursor.execute(statement, params or {})  # always with params: `%%` is a literal `%`
-    print(f"  {label}: {cursor.rowcount:,} rows in {time.perf_counter() - start:.1f} s", flush=True)
+    rows = cursor.rowcount
+    target = _TARGET.search(statement)
+    if target:
+        cursor.execute(f"ANALYZE {target.group(1)}")
+    print(f"  {label}: {rows:,} rows in {time.perf_counter() - start:.1f} s", flush=True)
 
 
 # The big tables: their foreign keys are checked once after the load (one anti-join each, as
@@ -218,8 +241,8 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
                 last_name, birth_date, bsn_encrypted, bsn_hash, bsn_last_digits, iban, status,
                 wage_cost_subsidy, street, house_number, postcode, city, created_at, updated_at)
             SELECT m.id, 'B' || lpad(n::text, 7, '0'), 'Bench', 'Kandidaat ' || n,
-                   DATE '1980-01-01', '', '', '', '', 'active', false, 'Benchstraat', '1',
-                   '1000 AA', 'Amsterdam', now(), now()
+                   DATE '1980-01-01', '', '', '', '', 'active', false, '', '', '', '',
+                   now(), now()
             FROM generate_series(0, %(assignments)s - 1) n
             JOIN m ON m.k = n %% %(municipalities)s
             """,
@@ -267,8 +290,8 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             "accruals reversed before the invoice",
             """
             INSERT INTO premiums_premiumaccrual (kind, time_entry_id, candidate_id, year,
-                work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                paid_before_go_live, reversed_at, created_at)
+                work_date, hours, rate, annual_cap, amount, capped_amount, reason, paid_before_go_live,
+                reversed_at, created_at)
             SELECT 'accrual', e.id, a.candidate_id, extract(year FROM e.work_date),
                    e.work_date, e.hours + 1, 2.00, 3398, (e.hours + 1) * 2.00, 0, '',
                    false, now(), now()
@@ -281,8 +304,8 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             "their reversals",
             """
             INSERT INTO premiums_premiumaccrual (kind, reverses_id, time_entry_id, candidate_id,
-                year, work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                paid_before_go_live, created_at)
+                year, work_date, hours, rate, annual_cap, amount, capped_amount, reason, paid_before_go_live,
+                created_at)
             SELECT 'reversal', id, time_entry_id, candidate_id, year, work_date, -hours, rate,
                    annual_cap, -amount, 0, '', false, now()
             FROM premiums_premiumaccrual
@@ -293,8 +316,7 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
             "live accruals",
             """
             INSERT INTO premiums_premiumaccrual (kind, time_entry_id, candidate_id, year,
-                work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                paid_before_go_live, created_at)
+                work_date, hours, rate, annual_cap, amount, capped_amount, reason, paid_before_go_live, created_at)
             SELECT 'accrual', e.id, a.candidate_id, extract(year FROM e.work_date),
                    e.work_date, e.hours, 2.00, 3398, e.hours * 2.00, 0, '', false, now()
             FROM placements_timeentry e JOIN placements_assignment a ON a.id = e.assignment_id
@@ -425,8 +447,8 @@ def generate(*, entries: int, municipalities: int, clients: int, candidates: int
                   AND time_entry_id IN (SELECT time_entry_id FROM billing_creditnotelineentry)
                 RETURNING *)
             INSERT INTO premiums_premiumaccrual (kind, reverses_id, time_entry_id, candidate_id,
-                year, work_date, hours, rate, annual_cap, amount, capped_amount, reason,
-                paid_before_go_live, created_at)
+                year, work_date, hours, rate, annual_cap, amount, capped_amount, reason, paid_before_go_live,
+                created_at)
             SELECT 'reversal', id, time_entry_id, candidate_id, year, work_date, -hours, rate,
                    annual_cap, -amount, 0, '', false, now()
             FROM live
@@ -486,34 +508,103 @@ def floor_figures(period) -> dict:
         return {row[0]: (row[1], row[2]) for row in cursor.fetchall()}
 
 
-def figures_only(period, municipality_ids) -> None:
-    from settlements.figures import settlement_figures
+def _members(period):
+    from settlements.services.runs import settlement_run_municipalities
 
-    for municipality_id in municipality_ids:
-        settlement_figures(municipality_id=municipality_id, period=period)
+    return list(settlement_run_municipalities(period=period))
 
 
-def run_half_year(period) -> str:
-    """The real code path: the run service in this process (`manage.py run_settlement`) when
-    settlements.services.runs is there, else settlement_compute for each member municipality (one
-    transaction each). Returns what ran."""
-    try:
-        from settlements.services.runs import settlement_run_period
-    except ImportError:
-        settlement_run_period = None
-    if settlement_run_period is not None:
-        run = settlement_run_period(period=period, actor=None)
-        assert run.status == "done" and run.done == run.total, (run.status, run.error)
-        return "settlement_run_period"
-    from members.models import Municipality
+def snapshot(period) -> dict:
+    """Every settlement of the half-year: its figures and its breakdown rows, as text."""
+    from settlements.models import Settlement
+    from settlements.services.settlements import FIGURE_FIELDS
+
+    lines: dict = {}
+    for row in Settlement.objects.filter(year=period.year, half=period.half).values_list(
+        "municipality_id",
+        "lines__kind",
+        "lines__month",
+        "lines__client_id",
+        "lines__client_name",
+        "lines__hours",
+        "lines__gross",
+        "lines__premiums",
+    ):
+        lines.setdefault(row[0], []).append(tuple(str(v) for v in row[1:]))
+    return {
+        s.municipality_id: (
+            tuple(str(getattr(s, f)) for f in (*FIGURE_FIELDS, "invoice_line_count")),
+            sorted(lines.get(s.municipality_id, [])),
+        )
+        for s in Settlement.objects.filter(year=period.year, half=period.half)
+    }
+
+
+def old_per_municipality(period) -> tuple[float, dict]:
+    """The old code path: settlement_compute for each member municipality (one statement of
+    figures, the terms, the writes and the audit record each), in a transaction rolled back
+    afterwards. Returns its seconds and its settlements."""
+    from django.db import transaction
+
     from settlements.services import settlement_compute
 
-    towns = Municipality.objects.filter(
-        memberships__status="active", memberships__start_date__lte=period.end
-    ).order_by("name", "pk")
-    for town in towns:
-        settlement_compute(municipality=town, period=period)
-    return "settlement_compute per municipality"
+    towns = _members(period)
+    with transaction.atomic():
+        start = time.perf_counter()
+        for town in towns:
+            settlement_compute(municipality=town, period=period)
+        seconds = time.perf_counter() - start
+        result = snapshot(period)
+        transaction.set_rollback(True)
+    return seconds, result
+
+
+def run_half_year(period, *, chunk: str = "half-year", keep: bool = True) -> float:
+    """The real code path: the run service in this process (`manage.py run_settlement`),
+    set-based (settlements.services.half_year) by half-year or by region. Not kept: in a
+    transaction rolled back afterwards. Returns its seconds."""
+    from django.db import transaction
+
+    from settlements.services import runs
+
+    runs.SETTLE_CHUNK = chunk
+    try:
+        with transaction.atomic():
+            start = time.perf_counter()
+            run = runs.settlement_run_period(period=period, actor=None)
+            seconds = time.perf_counter() - start
+            assert run.status == "done" and run.done == run.total, (run.status, run.error)
+            transaction.set_rollback(not keep)
+    finally:
+        runs.SETTLE_CHUNK = "half-year"
+    return seconds
+
+
+def dead_rows() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """SELECT relname, n_live_tup, n_dead_tup FROM pg_stat_user_tables
+               WHERE relname IN ('settlements_settlement', 'settlements_settlementline',
+                                 'settlements_settlementrunitem', 'core_auditevent')
+               ORDER BY relname"""
+        )
+        return ", ".join(f"{name} {live:,} live / {dead:,} dead" for name, live, dead in cursor)
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in (
+            "settlements_settlement",
+            "settlements_settlementline",
+            "settlements_settlementrun",
+            "settlements_settlementrunitem",
+            "core_auditevent",
+        ):
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
 
 
 def statement_pdf(repeat: int) -> str:
@@ -585,6 +676,9 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=50_000)
     parser.add_argument("--pdf-repeat", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--skip-old", action="store_true", help="skip the old per-municipality path"
+    )
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f})")
 
@@ -612,36 +706,52 @@ def main() -> None:
         floor_figures(period)  # warm the cache
         floor_seconds = _best(lambda: floor_figures(period), repeat=3)
         expected = floor_figures(period)
+        entries = counts["entries"]
+        print(
+            f"floor (one SQL statement: G and P of every municipality): "
+            f"{floor_seconds:.3f} s ({floor_seconds / entries * 1e6:.2f} s per million entries)"
+        )
 
-        start = time.perf_counter()
-        how = run_half_year(period)
-        seconds = time.perf_counter() - start
+        if not args.skip_old:
+            old_seconds, old = old_per_municipality(period)
+            vacuum()  # the rolled-back rows
+            print(
+                f"old (settlement_compute per municipality, {len(old)} transactions): "
+                f"{old_seconds:.2f} s, ratio {old_seconds / floor_seconds:.2f}x"
+            )
+        region_seconds = run_half_year(period, chunk="region", keep=False)
+        vacuum()
+        print(
+            f"set-based run by region (a transaction per labour-market region): "
+            f"{region_seconds:.2f} s, ratio {region_seconds / floor_seconds:.2f}x"
+        )
 
-        from settlements.models import Settlement
-
-        stored = {
-            s.municipality_id: (s.gross, s.premiums)
-            for s in Settlement.objects.filter(year=period.year, half=period.half)
-        }
+        seconds = run_half_year(period)
+        new = snapshot(period)
+        stored = {m: (Decimal(f[0][1]), Decimal(f[0][2])) for m, f in new.items()}
         wrong = {m: (stored.get(m), v) for m, v in expected.items() if stored.get(m) != v}
         assert not wrong, f"run and floor disagree: {list(wrong.items())[:5]}"
         print(
-            f"run ({how}): {len(stored)} settlements of {period} over {counts['entries']:,} "
-            f"time entries in {seconds:.2f} s ({seconds / len(stored) * 1000:.1f} ms per "
-            f"municipality); G and P equal the floor's to the cent"
-        )
-        print(
-            f"floor (one SQL statement: G and P of every municipality): "
-            f"{floor_seconds:.3f} s ({floor_seconds / counts['entries'] * 1e6:.2f} s per "
-            f"million entries)"
+            f"run (settlement_run_period, set-based, one transaction per half-year): "
+            f"{len(new)} settlements of {period} over {entries:,} time entries in "
+            f"{seconds:.2f} s; G and P equal the floor's to the cent"
         )
         print(f"ratio run / floor: {seconds / floor_seconds:.2f}x")
-        reads = _best(lambda: figures_only(period, list(stored)), repeat=1)
+        if not args.skip_old:
+            differ = [m for m in old if old[m] != new.get(m)]
+            assert not differ and len(old) == len(new), f"old and new differ: {differ[:5]}"
+            print(
+                f"old vs new: the {len(new)} settlements equal in every figure (G, P, F, Cm, "
+                f"Co, result, hours, percentages, line count) and every breakdown row; "
+                f"old / new {old_seconds / seconds:.2f}x"
+            )
+        print(f"  after the run: {dead_rows()}")
+        again = run_half_year(period)
         print(
-            f"of which the reads (settlement_figures for each municipality): {reads:.2f} s, "
-            f"ratio {reads / floor_seconds:.2f}x; the rest, {(seconds - reads) / len(stored) * 1000:.1f} "
-            f"ms per municipality, is its transaction: locks, terms, validation, writes, audit"
+            f"run again over the drafts, nothing changed: {again:.2f} s, ratio "
+            f"{again / floor_seconds:.2f}x (breakdown rows kept, none rewritten)"
         )
+        print(f"  after the second run: {dead_rows()}")
         print(statement_pdf(args.pdf_repeat))
 
 

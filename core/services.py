@@ -54,6 +54,38 @@ def audit_record(
     )
 
 
+def audit_record_many(*, actor, action: str, records: Iterable[dict[str, Any]]) -> int:
+    """audit_record for many objects in one INSERT: each record a dict with `obj` and
+    optionally `summary`, `before` and `after`, kept as audit_record keeps them. Returns
+    how many were written. For set-based services (a half-year's settlements)."""
+    events = []
+    content_types: dict[type, ContentType] = {}
+    for record in records:
+        obj = record["obj"]
+        before = record.get("before") or {}
+        after = record.get("after") or {}
+        model = type(obj)
+        if model not in content_types:
+            content_types[model] = ContentType.objects.get_for_model(obj)
+        events.append(
+            AuditEvent(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                action=action,
+                content_type=content_types[model],
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                summary=record.get("summary", "")[:500],
+                changes={
+                    key: [before.get(key), after.get(key)]
+                    for key in sorted(set(before) | set(after))
+                    if before.get(key) != after.get(key)
+                },
+            )
+        )
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    return len(events)
+
+
 def worker_heartbeat_record(*, token: str, hostname: str) -> bool:
     """Store a heartbeat once per token; True if this call stored it."""
     from core.models import WorkerHeartbeat

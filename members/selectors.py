@@ -3,8 +3,10 @@
 import calendar
 import dataclasses
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -117,18 +119,38 @@ def framework_in_force(*, municipality: Municipality | None, on: datetime.date) 
     or from the general framework where no execution contract is in force.
     """
     general = general_framework_in_force(on=on)
+    cap = premium_cap_in_force(on=on) if general is not None else None
+    found = general is not None and cap is not None
+    return _terms(
+        municipality=municipality,
+        on=on,
+        general=general,
+        cap=cap,
+        local=local_framework_in_force(municipality=municipality, on=on)
+        if found and municipality
+        else None,
+        contract=execution_contract_in_force(on=on) if found else None,
+    )
+
+
+def _terms(
+    *,
+    municipality: Municipality | None,
+    on: datetime.date,
+    general: Framework | None,
+    cap: PremiumCap | None,
+    local: Framework | None,
+    contract: Contract | None,
+) -> FrameworkTerms:
+    """FrameworkTerms from the versions in force (framework_in_force, frameworks_in_force)."""
     if general is None:
         raise FrameworkNotInForce(
             _("No general framework is in force on %(date)s.") % {"date": f"{on:%d-%m-%Y}"}
         )
-    cap = premium_cap_in_force(on=on)
     if cap is None:
         raise FrameworkNotInForce(
             _("No annual premium cap is in force on %(date)s.") % {"date": f"{on:%d-%m-%Y}"}
         )
-    local = local_framework_in_force(municipality=municipality, on=on) if municipality else None
-    contract = execution_contract_in_force(on=on)
-
     values = {
         field: _stricter(rule, getattr(general, field), getattr(local, field, None))
         for field, rule in LOCAL_RULES.items()
@@ -154,6 +176,70 @@ def framework_in_force(*, municipality: Municipality | None, on: datetime.date) 
         vat_percentage=general.vat_percentage,
         **values,
     )
+
+
+# The versions in force for every (municipality, date) asked, in one statement: the same
+# rules as the single look-ups above (latest version from on or before the date; the
+# execution contract covering the date, latest start first, then by reference, which is
+# Contract's ordering that `.first()` follows).
+_IN_FORCE_SQL = """
+SELECT q.m, q.d,
+  (SELECT f.id FROM members_framework f
+   WHERE f.scope = 'general' AND f.valid_from <= q.d ORDER BY f.valid_from DESC LIMIT 1),
+  (SELECT f.id FROM members_framework f
+   WHERE f.scope = 'local' AND f.municipality_id = q.m AND f.valid_from <= q.d
+   ORDER BY f.valid_from DESC LIMIT 1),
+  (SELECT c.id FROM members_premiumcap c WHERE c.valid_from <= q.d
+   ORDER BY c.valid_from DESC LIMIT 1),
+  (SELECT k.id FROM members_contract k
+   WHERE k.kind = 'execution' AND k.start_date <= q.d
+     AND (k.end_date IS NULL OR k.end_date >= q.d)
+   ORDER BY k.start_date DESC, k.reference LIMIT 1)
+FROM unnest(%s::bigint[], %s::date[]) AS q(m, d)
+"""
+
+
+def frameworks_in_force(
+    *, asks: Iterable[tuple[Municipality | None, datetime.date]]
+) -> dict[tuple[int | None, datetime.date], FrameworkTerms]:
+    """framework_in_force for many (municipality, date) pairs at once, keyed by
+    (municipality id or None, date): one statement finds the versions in force for every
+    pair, and the distinct versions found are loaded once (a query per table, however many
+    pairs). Equal to framework_in_force pair by pair; raises FrameworkNotInForce (naming
+    the earliest such date) when a date has no general framework or premium cap."""
+    towns: dict[int | None, Municipality | None] = {}
+    pairs: set[tuple[int | None, datetime.date]] = set()
+    for municipality, on in asks:
+        key = municipality.pk if municipality is not None else None
+        towns[key] = municipality
+        pairs.add((key, on))
+    if not pairs:
+        return {}
+    ordered = sorted(pairs, key=lambda pair: (pair[1], pair[0] is not None, pair[0] or 0))
+    with connection.cursor() as cursor:
+        cursor.execute(_IN_FORCE_SQL, [[key for key, _on in ordered], [on for _key, on in ordered]])
+        rows = cursor.fetchall()
+    frameworks = Framework.objects.in_bulk(
+        {pk for row in rows for pk in (row[2], row[3]) if pk is not None}
+    )
+    caps = PremiumCap.objects.in_bulk({row[4] for row in rows if row[4] is not None})
+    contracts = Contract.objects.in_bulk({row[5] for row in rows if row[5] is not None})
+    found = {
+        (key, on): (general, local, cap, contract)
+        for key, on, general, local, cap, contract in rows
+    }
+    result = {}
+    for key, on in ordered:  # earliest date first: the error names the earliest gap
+        general, local, cap, contract = found[(key, on)]
+        result[(key, on)] = _terms(
+            municipality=towns[key],
+            on=on,
+            general=frameworks.get(general),
+            cap=caps.get(cap),
+            local=frameworks.get(local),
+            contract=contracts.get(contract),
+        )
+    return result
 
 
 # --- Scoped reads ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Writes for settlements, by subject: settlements (compute a draft, submit, approve, reject;
 the amounts, terms and fingerprint they rest on), runs (a half-year's settlement run, by hand
-or on schedule, one task per municipality), payments (payment instructions of an approved
+or on schedule, set-based: half_year computes every municipality of a half-year at once), payments (payment instructions of an approved
 settlement and the SEPA transfer file of a half-year) and statement (the PDF statement of an
 approved settlement, stored once). The figures a settlement is computed from are read by
 settlements.figures.
@@ -8,6 +8,7 @@ settlements.figures.
 The public names are re-exported here; `settlements.services.<module>` is the same code.
 """
 
+from settlements.services.half_year import settlements_compute_many
 from settlements.services.payments import (
     settlement_payments_create,
     settlement_payments_due,
@@ -23,6 +24,7 @@ from settlements.services.runs import (
     settlement_run_municipality,
     settlement_run_period,
     settlement_run_scheduled,
+    settlement_run_settle,
     settlement_run_start,
 )
 from settlements.services.settlements import (
@@ -58,9 +60,11 @@ __all__ = [
     "settlement_run_municipality",
     "settlement_run_period",
     "settlement_run_scheduled",
+    "settlement_run_settle",
     "settlement_run_start",
     "settlement_statement_store",
     "settlement_submit",
     "settlement_terms",
     "settlement_transfer_file_make",
+    "settlements_compute_many",
 ]

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from billing.models import Invoice
 from settlements.models import Period, Settlement, SettlementRun
-from settlements.services import runs, settlement_fingerprint
+from settlements.services import half_year, runs, settlement_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -59,14 +59,14 @@ def test_run_settlement_says_what_is_wrong(member_towns):
 def test_run_settlement_fails_with_the_municipalities_that_failed(
     member_towns, town_documents, monkeypatch
 ):
-    real = runs.settlement_compute
+    real = half_year._settlement_row
 
-    def compute(*, municipality, **kwargs):
+    def row(*, municipality, **kwargs):
         if municipality.cbs_code == "GM0106":
             raise ValueError("no contract")
         return real(municipality=municipality, **kwargs)
 
-    monkeypatch.setattr(runs, "settlement_compute", compute)
+    monkeypatch.setattr(half_year, "_settlement_row", row)
     with pytest.raises(CommandError) as error:
         _call("run_settlement", "--period", "2026-H1")
     assert "failed:\nGM0106: no contract" in str(error.value)

@@ -58,8 +58,7 @@ class Command(BaseCommand):
         if run.status != SettlementRun.Status.DONE:
             raise CommandError(f"Run {run.pk} failed:\n{run.error}")
 
-    def _progress(self, run: SettlementRun, item: SettlementRunItem) -> None:
-        handled = run.items.exclude(status=SettlementRunItem.Status.PENDING).count()
+    def _progress(self, run: SettlementRun, item: SettlementRunItem, handled: int) -> None:
         line = (
             f"{handled}/{run.total} {item.municipality.cbs_code} {item.municipality.name}: "
             f"{item.status}"
