@@ -8,11 +8,11 @@ broker configured (CI: REDIS_URL=redis://127.0.0.1:6379/8), with real processes:
    month from January 2001 that has no invoice run yet (so the command can run again on the
    same database; the expected invoices are worked out here by hand);
 2. starts a Celery worker (its own process group, `--concurrency=1`) and the settlement run of
-   2000-H1; it holds the advisory lock of the run's second municipality in a connection of its
-   own, so the worker settles the first and then waits inside the second one's transaction.
-   When the run shows 1 of 3 done and the worker waits, it `kill -9`s the worker's process
-   group (the message of the second municipality stays unacknowledged in Redis, for the
-   visibility timeout of two hours);
+   2000-H1; it holds the advisory lock of one of the run's municipalities in a connection of
+   its own, so the worker, which settles the whole half-year in one transaction
+   (settlements.services.half_year), waits inside that transaction. While the run shows 0 of
+   3 done and the worker waits, it `kill -9`s the worker's process group (the run's message
+   stays unacknowledged in Redis, for the visibility timeout of two hours);
 3. starts a second worker and the month's invoice run, this time holding the row lock of the
    run's second client: the worker invoices the first client and waits inside the second
    one's transaction; `kill -9` again (the run's only message is lost the same way);
@@ -310,7 +310,7 @@ class Command(BaseCommand):
         month, invoice_date, expected_invoices = invoice_data(municipalities)
         year_before = Invoice.objects.filter(number__startswith=f"{invoice_date.year}-").count()
 
-        # 1. The settlement run, the worker killed inside its second municipality.
+        # 1. The settlement run, the worker killed inside its half-year transaction.
         order = sorted(municipalities, key=lambda m: (m.name, m.pk))
         blocked = order[1]
         with held(lambda: lock_settlement_key(municipality_id=blocked.pk, period=PERIOD)):
@@ -319,9 +319,9 @@ class Command(BaseCommand):
 
             def settlement_halfway() -> bool:
                 run.refresh_from_db()
-                return run.done == 1 and _waiting_on_a_lock() > 0
+                return run.done == 0 and _waiting_on_a_lock() > 0
 
-            self._wait("the settlement run to settle one municipality", settlement_halfway,
+            self._wait("the settlement run to wait inside its transaction", settlement_halfway,
                        timeout=timeout)  # fmt: skip
             Workers.kill(first)
             self.stdout.write(
