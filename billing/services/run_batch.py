@@ -6,17 +6,21 @@ In one transaction (the caller's), in the project's lock order:
 1. lock the batch's clients (primary-key order) and leave out those this run has invoiced
    already (an earlier or concurrent execution);
 2. lock their assignments that have approved hours in the month (primary-key order);
-3. one statement locks the month's approved entries of those assignments, sums them per
-   assignment and inserts the invoices (drafts, the subtotal the sum of their lines), the
-   lines (hours x rate rounded half up by `core.money.sql_round_half_up`, the candidate and
-   the rate copied) and the entry links. One statement is one snapshot: a line's hours are
-   exactly the hours of the entries linked to it;
-4. one UPDATE marks those entries invoiced (all of them or the batch fails);
-5. the number counter is locked and raised once for the batch (`document_numbers_reserve`),
+3. one statement marks the month's approved entries of those assignments invoiced (the
+   UPDATE locks them; an entry changed meanwhile is re-checked, as by SELECT ... FOR UPDATE),
+   sums them per assignment and inserts the invoices (drafts, the subtotal the sum of their
+   lines), the lines (hours x rate rounded half up by `core.money.sql_round_half_up`, the
+   candidate and the rate copied) and the entry links, from the entries it updated. One
+   statement is one snapshot: a line's hours are exactly the hours of the entries linked to
+   it, and every entry it marks invoiced is linked. (Locking the entries first and marking
+   them in a second statement wrote every entry twice: the lock is a write too.) The other
+   lockers of approved entries hold the assignment first (hours services) or only take
+   entered ones (approval), so the UPDATE's own order cannot deadlock with them;
+4. the number counter is locked and raised once for the batch (`document_numbers_reserve`),
    and one UPDATE issues every invoice: numbers in client order, VAT
    (`core.money.percentage_of`) and payment reference (`payment_reference_for`) computed
    here in Python for these few hundred invoices, dates, the client's details copied;
-6. one INSERT writes the audit records, the run's progress is raised once, and the PDFs are
+5. one INSERT writes the audit records, the run's progress is raised once, and the PDFs are
    queued on commit, as `invoice_finalise` does.
 
 A batch that fails rolls back whole: its invoices, links, statuses and numbers.
@@ -27,11 +31,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from billing.models import DocumentCounter, Invoice, InvoiceRun
 from billing.services import invoices as invoice_services
@@ -65,12 +67,11 @@ FOR UPDATE OF a
 
 # A constant: the f-string only puts in the rounding SQL of core.money.
 _INSERT_DRAFTS = f"""
-WITH entry AS MATERIALIZED (
-    SELECT e.id, e.assignment_id, e.hours FROM placements_timeentry e
+WITH entry AS (
+    UPDATE placements_timeentry e SET status = 'invoiced', updated_at = %(now)s
     WHERE e.assignment_id = ANY(%(assignments)s) AND e.status = 'approved'
       AND e.work_date BETWEEN %(first)s AND %(last)s
-    ORDER BY e.id
-    FOR UPDATE
+    RETURNING e.id, e.assignment_id, e.hours
 ), line_data AS MATERIALIZED (
     SELECT a.client_id, a.id AS assignment_id, c.municipality_id,
            btrim(c.first_name || ' ' || c.last_name, E' \\t\\n\\r\\f\\x0b') AS candidate_name,
@@ -109,15 +110,6 @@ SELECT i.id, i.client_id, i.subtotal, (SELECT count(*) FROM link)
 FROM invoice i ORDER BY i.client_id
 """  # noqa: S608
 
-# The entries linked by this batch, from approved to invoiced (their status is what the
-# readers of placements, the credit notes and the admin go by).
-_MARK_INVOICED = """
-UPDATE placements_timeentry e SET status = 'invoiced', updated_at = %(now)s
-FROM billing_invoicelineentry le
-JOIN billing_invoiceline l ON l.id = le.line_id
-WHERE l.invoice_id = ANY(%(invoices)s) AND e.id = le.time_entry_id AND e.status = 'approved'
-"""
-
 _ISSUE = """
 UPDATE billing_invoice i SET
     status = 'issued', number = v.number, payment_reference = v.reference,
@@ -133,13 +125,6 @@ FROM unnest(%(ids)s::bigint[], %(numbers)s::text[], %(references)s::text[],
      placements_client c
 WHERE i.id = v.id AND c.id = i.client_id AND i.status = 'draft'
 """
-
-
-def _changed_meanwhile() -> ValidationError:
-    return ValidationError(
-        _("Some of these hours changed meanwhile; nothing was done. Try again."),
-        code="time_entries_changed",
-    )
 
 
 def invoice_batch_issue(
@@ -181,10 +166,6 @@ def invoice_batch_issue(
         if not drafts:
             return []
         invoice_ids = [pk for pk, _client, _subtotal, _links in drafts]
-        links = drafts[0][3]
-        cursor.execute(_MARK_INVOICED, {"now": now, "invoices": invoice_ids})
-        if cursor.rowcount != links:
-            raise _changed_meanwhile()
         # The number counter last: locked from here to the commit.
         year = run.invoice_date.year
         start = document_numbers_reserve(
