@@ -222,3 +222,26 @@ def test_concurrent_writes_to_an_issued_invoices_links_are_refused_as_a_set(fram
             "UPDATE billing_invoicelineentry SET line_id = line_id WHERE line_id = %s",
             [draft_line.pk],
         )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_outside_a_transaction_vacuums_what_it_rewrote(monkeypatch):
+    general_framework()
+    for _ in range(3):
+        approved_hours(billable_assignment(client=ClientFactory()), *march_days("8.00"))
+    monkeypatch.setattr(run_services, "VACUUM_AFTER_INVOICES", 3)
+    with CaptureQueriesContext(connection) as queries:
+        run = invoice_run_month(month=MARCH, invoice_date=APRIL_2, actor=None)
+    assert (run.status, run.clients_done) == ("done", 3)
+    assert [q["sql"] for q in queries.captured_queries if q["sql"].startswith("VACUUM")] == [
+        "VACUUM (ANALYZE) placements_timeentry, billing_invoice"
+    ]
+
+
+@pytest.mark.django_db
+def test_a_run_inside_a_transaction_does_not_vacuum(framework, monkeypatch):
+    approved_hours(billable_assignment(client=ClientFactory()), *march_days("8.00"))
+    monkeypatch.setattr(run_services, "VACUUM_AFTER_INVOICES", 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert invoice_run_month(month=MARCH, invoice_date=APRIL_2, actor=None).clients_done == 1
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("VACUUM")]

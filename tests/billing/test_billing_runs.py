@@ -231,11 +231,13 @@ def test_the_command(framework, capsys):
         call_command("run_invoices", "--month", "2026-03", "--date", "2026-03-15")
 
 
+@pytest.mark.parametrize("batch", [500, 5])
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_of_one_month_create_nothing_twice():
+def test_concurrent_runs_of_one_month_create_nothing_twice(batch, monkeypatch):
     """Four executions of one run at once (two `run_invoices` and two deliveries of its
-    task):
+    task), in one batch or in batches of five clients that interleave:
     every client gets one invoice, every entry lands on one line, numbers stay gapless."""
+    monkeypatch.setattr(run_services, "BATCH_CLIENTS", batch)
     general_framework()
     for _ in range(24):
         client_with_march_hours(assignments=2, hours=("8.00", "4.00"))
