@@ -344,7 +344,7 @@ def measure(*, clients: int, assignments: int, old: bool) -> None:
                 f"per client (before): {old_seconds:.2f} s "
                 f"({old_seconds / clients * 1000:.2f} ms per invoice), "
                 f"ratio {old_seconds / floor_seconds:,.0f}x "
-                "(in one transaction rolled back, so without its 5,000 commits)",
+                f"(in one transaction rolled back, so without its {clients:,} commits)",
                 flush=True,
             )
             print(
