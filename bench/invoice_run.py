@@ -1,9 +1,14 @@
-"""How fast is the monthly invoice run? 5,000 clients with a month of approved hours.
+"""How fast is the monthly invoice run? 1,000 and 5,000 clients with a month of approved hours.
 
-The run (in this process, as `manage.py run_invoices` does it: one transaction per client,
-numbers, VAT, audit records; without rendering PDFs) is measured against a floor in the same run: the
-bare SQL aggregate of the same hours, SUM(hours), SUM(hours x rate) GROUP BY client and
-assignment, which is all the arithmetic an invoice run needs and none of its writes.
+The run (in this process, as `manage.py run_invoices` does it: set-based, one transaction
+per batch of clients, numbers, VAT, audit records; without rendering PDFs) is measured
+against a floor in the same run: the bare SQL aggregate of the same hours, SUM(hours),
+SUM(hours x rate) GROUP BY client and assignment, which is all the arithmetic an invoice run
+needs and none of its writes. The run before issue 15 (one client per transaction,
+`per_client=True`) is measured on the same data in a transaction that is rolled back, and
+every figure of its invoices is checked equal to the set-based run's (numbers, lines, hours,
+rates, amounts, VAT, totals, references, client details, linked entries). The set-based
+run's time is broken down by statement.
 
 The data is its own: clients named "Bench-factuur ...", candidates K-BILL-*, hours in
 January 2025 (the general framework's first month, before the demo's hours begin; a run is
@@ -11,13 +16,14 @@ only for a month that has ended, dated no later than today), invoiced on 3 Febru
 It refuses to start when that month has other hours or that year other invoices (the run
 would invoice them, the cleanup leave a gap in their numbers). It is generated fresh (bulk
 inserts, COPY for the hours) and removed afterwards, invoices included: for that the
-cleanup switches the immutability triggers off for its own transaction, which only the
-benchmark may do.
+cleanup switches the user triggers of the billing tables off for its own transaction,
+which only the benchmark may do (as the tables' owner).
 
-    python bench/invoice_run.py [--clients 5000] [--assignments 3]
+    python bench/invoice_run.py [--clients 1000 5000] [--assignments 3] [--no-old]
 """
 
 import argparse
+import collections
 import datetime
 import io
 import time
@@ -32,6 +38,7 @@ from django.utils import timezone
 
 from billing.models import DocumentCounter, Invoice, InvoiceRun
 from billing.services import invoice_run_month
+from billing.services import runs as run_services
 from billing.services.invoices import pdf_rendering_deferred
 from core.models import AuditEvent
 from demo.members import seed_members
@@ -64,7 +71,7 @@ def cleanup() -> None:
     invoices = Invoice.objects.filter(client__in=clients)
     with transaction.atomic(), connection.cursor() as cursor:
         for table in BILLING_TABLES:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {table}_immutable")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         invoice_ids = list(invoices.values_list("pk", flat=True))
         cursor.execute(
             "DELETE FROM billing_invoicelineentry WHERE line_id IN "
@@ -89,7 +96,7 @@ def cleanup() -> None:
             DocumentCounter.objects.filter(series="invoice", year=INVOICE_DATE.year).delete()
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         for table in BILLING_TABLES:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {table}_immutable")
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
     with transaction.atomic():
         TimeEntry.objects.filter(assignment__client__in=clients).delete()
         Assignment.objects.filter(client__in=clients).delete()
@@ -195,56 +202,204 @@ def generate(*, clients: int, assignments: int) -> int:
     return count
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=5000)
-    parser.add_argument("--assignments", type=int, default=3, help="per client")
-    args = parser.parse_args()
+INVOICE_FIGURES = """
+SELECT i.client_id, i.number, i.payment_reference, i.status, i.invoice_date, i.due_date,
+       i.vat_percentage, i.subtotal, i.vat_amount, i.total, i.client_name, i.client_address,
+       i.client_kvk_number, i.client_vat_number, i.client_contact, i.client_reference
+FROM billing_invoice i JOIN billing_invoicerun r ON r.id = i.run_id
+WHERE r.month = %s ORDER BY i.client_id
+"""
+LINE_FIGURES = """
+SELECT i.client_id, l.assignment_id, l.municipality_id, l.candidate_name,
+       l.candidate_client_number, l.description, l.hours, l.rate, l.amount,
+       COUNT(le.id), SUM(le.time_entry_id)
+FROM billing_invoice i JOIN billing_invoicerun r ON r.id = i.run_id
+JOIN billing_invoiceline l ON l.invoice_id = i.id
+JOIN billing_invoicelineentry le ON le.line_id = l.id
+WHERE r.month = %s
+GROUP BY i.client_id, l.id ORDER BY i.client_id, l.assignment_id
+"""
+AUDIT_FIGURES = """
+SELECT i.client_id, a.actor_id, a.object_repr, a.changes::text
+FROM billing_invoice i JOIN billing_invoicerun r ON r.id = i.run_id
+JOIN core_auditevent a ON a.object_id = i.id::text AND a.action = 'invoice.issue'
+WHERE r.month = %s ORDER BY i.client_id
+"""
 
+
+def figures() -> tuple[list, list, list]:
+    """Every figure of the month's run invoices (ids and times excepted), by client."""
+    with connection.cursor() as cursor:
+        result = []
+        for sql in (INVOICE_FIGURES, LINE_FIGURES, AUDIT_FIGURES):
+            cursor.execute(sql, [MONTH])
+            result.append(cursor.fetchall())
+    return tuple(result)
+
+
+STATEMENT_KINDS = [
+    ("SELECT id FROM placements_client", "lock clients"),
+    ("SELECT client_id FROM billing_invoice", "clients done"),
+    ("\nSELECT a.id FROM placements_assignment", "lock assignments"),
+    ("\nWITH entry", "entries invoiced, insert invoices+lines+links"),
+    ("\nUPDATE billing_invoice", "issue (numbers, VAT, client)"),
+    ('INSERT INTO "core_auditevent"', "audit records"),
+    ("VACUUM", "VACUUM (ANALYZE) after the run"),
+]
+
+
+class StatementTimer:
+    """Time per kind of statement (connection.execute_wrapper)."""
+
+    def __init__(self):
+        self.seconds = collections.Counter()
+        self.count = collections.Counter()
+
+    def __call__(self, execute, sql, params, many, context):
+        kind = next((name for start, name in STATEMENT_KINDS if sql.startswith(start)), "other")
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds[kind] += time.perf_counter() - start
+            self.count[kind] += 1
+
+
+def dead_rows() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'placements_timeentry'"
+        )
+        return cursor.fetchone()[0]
+
+
+def vacuum() -> float:
+    start = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE) placements_timeentry")
+    return time.perf_counter() - start
+
+
+def measure(*, clients: int, assignments: int, old: bool) -> None:
     cleanup()  # what an interrupted earlier run left behind
     reason = others_in_the_way()
     if reason:
         raise SystemExit(f"bench/invoice_run.py: {reason}")
     start = time.perf_counter()
-    entries = generate(clients=args.clients, assignments=args.assignments)
+    entries = generate(clients=clients, assignments=assignments)
     print(
-        f"generated {args.clients:,} clients, {args.clients * args.assignments:,} assignments, "
-        f"{entries:,} approved time entries in {time.perf_counter() - start:.1f} s"
+        f"\n== {clients:,} clients: generated {clients * assignments:,} assignments, "
+        f"{entries:,} approved time entries in {time.perf_counter() - start:.1f} s",
+        flush=True,
     )
     try:
-        last = MONTH_END
 
         def floor():
             with connection.cursor() as cursor:
-                cursor.execute(FLOOR_SQL, [MONTH, last])
+                cursor.execute(FLOOR_SQL, [MONTH, MONTH_END])
                 cursor.fetchall()
 
         floor()  # warm the cache
         floor_seconds = best_of(floor, repeat=3)
+        print(f"floor (SQL aggregate of the same hours): {floor_seconds * 1000:.1f} ms")
+
+        # What marking the entries invoiced costs (the alternative: derive "invoiced" from the
+        # link's existence and write nothing to the entries), against only locking them,
+        # each in a transaction rolled back.
+        month_entries = (
+            "FROM placements_timeentry WHERE status = 'approved' AND work_date BETWEEN %s AND %s"
+        )
+        for label, sql in [
+            (
+                "lock the month's entries (SELECT ... FOR UPDATE)",
+                f"SELECT id {month_entries} FOR UPDATE",
+            ),
+            (
+                "mark them invoiced (UPDATE ... SET status)",
+                f"UPDATE placements_timeentry SET status = 'invoiced' WHERE id IN (SELECT id {month_entries})",
+            ),
+        ]:
+            with transaction.atomic(), connection.cursor() as cursor:
+                start = time.perf_counter()
+                cursor.execute(sql, [MONTH, MONTH_END])
+                print(f"{label}: {time.perf_counter() - start:.2f} s")
+                transaction.set_rollback(True)
+        print(f"VACUUM (ANALYZE) placements_timeentry after them: {vacuum():.2f} s")
 
         # The run queues one PDF task per invoice on commit; with eager Celery that would
-        # render here. The run is measured without it (bench/invoice_pdf.py measures
+        # render here. The runs are measured without it (bench/invoice_pdf.py measures
         # rendering), as `manage.py render_missing_pdfs` would render them afterwards.
+        old_figures = None
+        if old:
+            start = time.perf_counter()
+            with transaction.atomic(), pdf_rendering_deferred():
+                run = invoice_run_month(
+                    month=MONTH, invoice_date=INVOICE_DATE, actor=None, per_client=True
+                )
+                old_seconds = time.perf_counter() - start
+                old_figures = figures()
+                transaction.set_rollback(True)  # the set-based run invoices the same hours
+            assert run.clients_done == clients
+            print(
+                f"per client (before): {old_seconds:.2f} s "
+                f"({old_seconds / clients * 1000:.2f} ms per invoice), "
+                f"ratio {old_seconds / floor_seconds:,.0f}x "
+                f"(in one transaction rolled back, so without its {clients:,} commits)",
+                flush=True,
+            )
+            print(
+                f"dead time entry versions left by the rollback: {dead_rows():,}; "
+                f"VACUUM (ANALYZE) placements_timeentry: {vacuum():.2f} s"
+            )
+            floor_seconds = min(floor_seconds, best_of(floor, repeat=3))
+
+        timer = StatementTimer()
         start = time.perf_counter()
-        with pdf_rendering_deferred():
+        with pdf_rendering_deferred(), connection.execute_wrapper(timer):
             run = invoice_run_month(month=MONTH, invoice_date=INVOICE_DATE, actor=None)
         seconds = time.perf_counter() - start
 
-        assert run.status == InvoiceRun.Status.DONE and run.clients_done == args.clients
+        assert run.status == InvoiceRun.Status.DONE and run.clients_done == clients
         assert not TimeEntry.objects.filter(
             assignment__client__name__startswith=CLIENT_PREFIX, status="approved"
         ).exists()
-        ratio = seconds / floor_seconds
         print(
-            f"invoice_run: {run.clients_done:,} invoices, {args.clients * args.assignments:,} "
-            f"lines, {entries:,} entries in {seconds:.2f} s "
-            f"({seconds / run.clients_done * 1000:.2f} ms per invoice, "
+            f"invoice_run (set-based, batches of {run_services.BATCH_CLIENTS}): "
+            f"{run.clients_done:,} invoices, {clients * assignments:,} lines, {entries:,} "
+            f"entries in {seconds:.2f} s ({seconds / clients * 1000:.2f} ms per invoice, "
             f"{entries / seconds:,.0f} entries/s)"
         )
-        print(f"floor (SQL aggregate of the same hours): {floor_seconds * 1000:.1f} ms")
-        print(f"ratio run / aggregate: {ratio:,.0f}x")
+        print(f"ratio run / aggregate: {seconds / floor_seconds:,.1f}x")
+        if old:
+            print(f"speed-up over the per-client run: {old_seconds / seconds:,.1f}x")
+        for kind, kind_seconds in timer.seconds.most_common():
+            print(f"  {kind:45} {kind_seconds:7.2f} s  ({timer.count[kind]} statements)")
+        print(f"dead time entry versions after the run: {dead_rows():,}")
+        if old_figures is not None:
+            new_figures = figures()
+            assert new_figures == old_figures, "the set-based run's figures differ"
+            print(
+                f"figures equal: {len(new_figures[0]):,} invoices, {len(new_figures[1]):,} "
+                "lines and their entries, the audit records"
+            )
     finally:
         cleanup()
+        vacuum()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1000, 5000])
+    parser.add_argument("--assignments", type=int, default=3, help="per client")
+    parser.add_argument("--batch", type=int, default=None, help="clients per transaction")
+    parser.add_argument(
+        "--no-old", action="store_true", help="skip the per-client run and the comparison"
+    )
+    args = parser.parse_args()
+    if args.batch:
+        run_services.BATCH_CLIENTS = args.batch
+    for clients in args.clients:
+        measure(clients=clients, assignments=args.assignments, old=not args.no_old)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Money: the one place that turns values into Decimals and rounds them.
 
 Euros are Decimals with two places, rounded half up to the cent here and nowhere else.
-Floats are refused: 0.1 + 0.2 is not 0.3 in binary, and a cent lost per line adds up.
+Where the database computes an amount for a set of rows (the monthly invoice run), it rounds
+with the SQL that `sql_round_half_up` writes, the same rule (tests/core/test_money_sql.py
+compares the two on the half-cent cases). Floats are refused: 0.1 + 0.2 is not 0.3 in binary, and a cent lost per line adds up.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -38,3 +40,14 @@ def percentage_of(amount: Decimal | int | str, percentage: Decimal | int | str) 
 def line_amount(hours: Decimal | int | str, rate: Decimal | int | str) -> Decimal:
     """Hours times rate, rounded half up to the cent."""
     return round_half_up(to_decimal(hours) * to_decimal(rate))
+
+
+def sql_round_half_up(expression: str) -> str:
+    """SQL rounding a numeric `expression` to the cent as `round_half_up` does.
+
+    PostgreSQL's ROUND(numeric, 2) rounds a half away from zero (0.005 -> 0.01,
+    -0.005 -> -0.01), which is what ROUND_HALF_UP does for Decimals: the same rule in both
+    signs, and the rule the invoice line's check constraint holds the database to. Numeric,
+    never double precision (which rounds binary fractions).
+    """
+    return f"ROUND(({expression})::numeric, 2)"

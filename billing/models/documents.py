@@ -57,8 +57,9 @@ class DocumentCounter(models.Model):
 class InvoiceRun(models.Model):
     """One monthly invoice run: which month, which invoice date, and how far it got.
 
-    A run is pending, then running (clients done of clients total, updated as each client's
-    invoice commits), then done; a crashed run stays running and resumes where it stopped.
+    A run is pending, then running (clients done of clients total, raised as each batch of
+    clients' invoices commits), then done; a crashed run stays running or failed and a new
+    execution resumes where it stopped.
     At most one run per month is pending or running at a time.
     """
 

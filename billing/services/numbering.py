@@ -23,7 +23,21 @@ def document_number_next(*, series: str, year: int) -> str:
 
     Call it last in the issuing transaction: the counter stays locked until that commits.
     """
+    return document_number_format(
+        series=series, year=year, number=document_numbers_reserve(series=series, year=year)
+    )
+
+
+def document_numbers_reserve(*, series: str, year: int, count: int = 1) -> int:
+    """Take the next `count` numbers of `series` in `year`; return the first of them.
+
+    The counter row is locked and raised once, in the caller's transaction: the set-based
+    invoice run takes a batch's numbers in one go, a rollback gives them all back. Call it last
+    in the issuing transaction: the counter stays locked until that commits.
+    """
     require_atomic()
+    if count < 1:
+        raise ValueError("Reserve at least one number.")
     counters = DocumentCounter.objects.select_for_update().filter(series=series, year=year)
     counter = counters.first()
     if counter is None:
@@ -33,9 +47,15 @@ def document_number_next(*, series: str, year: int) -> str:
             [DocumentCounter(series=series, year=year, last_number=0)], ignore_conflicts=True
         )
         counter = counters.get()
-    counter.last_number += 1
+    first = counter.last_number + 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return f"{SERIES_PREFIX[series]}{year}-{counter.last_number:06d}"
+    return first
+
+
+def document_number_format(*, series: str, year: int, number: int) -> str:
+    """`2026-000123`, `C2026-000012`: the series' prefix, the year and six digits."""
+    return f"{SERIES_PREFIX[series]}{year}-{number:06d}"
 
 
 def payment_reference_for(number: str) -> str:

@@ -13,8 +13,8 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import translation
 
-from billing.models import Invoice, InvoiceLineEntry, InvoiceRun
-from billing.services import invoice_finalise, invoice_run_month, invoice_run_start
+from billing.models import DocumentCounter, Invoice, InvoiceLineEntry, InvoiceRun
+from billing.services import invoice_finalise, invoice_run_month, invoice_run_start, run_batch
 from billing.services import invoices as invoice_services
 from billing.services import runs as run_services
 from billing.tasks import invoice_run_task
@@ -128,6 +128,44 @@ def test_a_redelivered_task_creates_nothing_twice(framework):
 
 @pytest.mark.django_db
 def test_a_crashed_run_leaves_whole_invoices_and_resumes(framework, monkeypatch):
+    """Batches of two clients; the second batch crashes after its invoices were written,
+    numbered and issued (at its audit records): it rolls back whole, numbers included."""
+    clients = [client_with_march_hours(assignments=2) for _ in range(4)]
+    monkeypatch.setattr(run_services, "BATCH_CLIENTS", 2)
+    real_audit = run_batch._audit_issued
+    calls = {"n": 0}
+
+    def crash_in_the_second_batch(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            assert Invoice.objects.filter(status="issued").count() == 4  # all written, then:
+            raise RuntimeError("worker lost")
+        return real_audit(**kwargs)
+
+    monkeypatch.setattr(run_batch, "_audit_issued", crash_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        _run()
+    run = InvoiceRun.objects.get()
+    assert (run.status, run.clients_done, run.clients_total) == ("failed", 2, 4)
+    assert "worker lost" in run.error
+    assert Invoice.objects.count() == 2  # whole invoices only: the second batch rolled back
+    assert all(i.lines.count() == 2 for i in Invoice.objects.all())
+    assert TimeEntry.objects.filter(status="approved").count() == 4  # the last two clients'
+    assert InvoiceLineEntry.objects.count() == 4
+    assert DocumentCounter.objects.get(series="invoice", year=2026).last_number == 2
+
+    monkeypatch.undo()
+    again = _run()
+    assert (again.status, again.clients_done) == ("done", 2)
+    assert {i.client_id for i in Invoice.objects.all()} == {c.pk for c in clients}
+    numbers = sorted(Invoice.objects.values_list("number", flat=True))
+    assert numbers == [f"2026-{n:06d}" for n in range(1, 5)]  # no gap at the crash
+    _assert_each_entry_invoiced_once()
+
+
+@pytest.mark.django_db
+def test_the_old_per_client_execution_crashes_per_client(framework, monkeypatch):
+    """The reference path (one client per transaction) still resumes as before."""
     clients = [client_with_march_hours(assignments=2) for _ in range(4)]
     real_issue = run_services._issue
     calls = {"n": 0}
@@ -140,20 +178,13 @@ def test_a_crashed_run_leaves_whole_invoices_and_resumes(framework, monkeypatch)
 
     monkeypatch.setattr(run_services, "_issue", crash_on_the_third)
     with pytest.raises(RuntimeError):
-        _run()
-    run = InvoiceRun.objects.get()
-    assert (run.status, run.clients_done, run.clients_total) == ("failed", 2, 4)
-    assert "worker lost" in run.error
-    assert Invoice.objects.count() == 2  # whole invoices only: the third rolled back
-    assert all(i.lines.count() == 2 for i in Invoice.objects.all())
-    assert TimeEntry.objects.filter(status="approved").count() == 4  # the last two clients'
-
+        _run(per_client=True)
+    assert Invoice.objects.count() == 2
     monkeypatch.undo()
-    again = _run()
-    assert (again.status, again.clients_done) == ("done", 2)
+    assert _run().clients_done == 2  # the set-based run picks up the rest
     assert {i.client_id for i in Invoice.objects.all()} == {c.pk for c in clients}
     numbers = sorted(Invoice.objects.values_list("number", flat=True))
-    assert numbers == [f"2026-{n:06d}" for n in range(1, 5)]  # no gap at the crash
+    assert numbers == [f"2026-{n:06d}" for n in range(1, 5)]
     _assert_each_entry_invoiced_once()
 
 
@@ -200,11 +231,13 @@ def test_the_command(framework, capsys):
         call_command("run_invoices", "--month", "2026-03", "--date", "2026-03-15")
 
 
+@pytest.mark.parametrize("batch", [500, 5])
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_runs_of_one_month_create_nothing_twice():
+def test_concurrent_runs_of_one_month_create_nothing_twice(batch, monkeypatch):
     """Four executions of one run at once (two `run_invoices` and two deliveries of its
-    task):
+    task), in one batch or in batches of five clients that interleave:
     every client gets one invoice, every entry lands on one line, numbers stay gapless."""
+    monkeypatch.setattr(run_services, "BATCH_CLIENTS", batch)
     general_framework()
     for _ in range(24):
         client_with_march_hours(assignments=2, hours=("8.00", "4.00"))
