@@ -304,6 +304,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEO
 # A run (invoice, settlement) or a document's PDF without progress for this many minutes is
 # requeued by the stalled-work sweeper (core.sweeps; beat, every minute).
 RUN_STALL_MINUTES = env.int("RUN_STALL_MINUTES", default=10)
+# Clients per transaction of the monthly invoice run (billing.services.runs, measured there).
+INVOICE_RUN_BATCH_CLIENTS = env.int("INVOICE_RUN_BATCH_CLIENTS", default=500)
 # The day of January and July on which the settlement of the half-year just ended runs.
 SETTLEMENT_RUN_DAY = env.int("SETTLEMENT_RUN_DAY", default=15)
 CELERY_BEAT_SCHEDULE: dict = {

@@ -204,7 +204,10 @@ def invoice_batch_issue(
         invoice_date=run.invoice_date,
         rows=zip(invoice_ids, numbers, drafts, vat_amounts, totals, strict=True),
     )
-    InvoiceRun.objects.filter(pk=run.pk).update(clients_done=F("clients_done") + len(drafts))
+    InvoiceRun.objects.filter(pk=run.pk).update(
+        clients_done=F("clients_done") + len(drafts),
+        progress_at=timezone.now(),  # what the stalled-work sweeper watches (billing.sweeps)
+    )
     if not invoice_services._pdf_deferred.get():
         for invoice_id in invoice_ids:
             transaction.on_commit(

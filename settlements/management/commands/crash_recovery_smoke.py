@@ -14,8 +14,8 @@ broker configured (CI: REDIS_URL=redis://127.0.0.1:6379/8), with real processes:
    3 done and the worker waits, it `kill -9`s the worker's process group (the run's message
    stays unacknowledged in Redis, for the visibility timeout of two hours);
 3. starts a second worker and the month's invoice run, this time holding the row lock of the
-   run's second client: the worker invoices the first client and waits inside the second
-   one's transaction; `kill -9` again (the run's only message is lost the same way);
+   run's second client, with batches of one client (INVOICE_RUN_BATCH_CLIENTS=1): the worker
+   invoices the first client and waits inside the second one's transaction; `kill -9` again (the run's only message is lost the same way);
 4. starts a third worker and, every two seconds, the sweep task through the broker with a
    stall threshold of `--stall-seconds`, as beat would every minute with RUN_STALL_MINUTES;
 5. checks within `--timeout` seconds that both runs finished with every item counted once:
@@ -157,7 +157,7 @@ class Workers:
         self.log_dir = log_dir
         self.processes: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(self, name: str) -> subprocess.Popen:
+    def start(self, name: str, **environment: str) -> subprocess.Popen:
         log = self.log_dir / f"{name}.log"
         command = [
             sys.executable,
@@ -182,7 +182,7 @@ class Workers:
                 stdin=subprocess.DEVNULL,
                 # DEBUG on, as `make run` and CI's seed have it: the invoices' PDF tasks find
                 # their static files without collectstatic.
-                env={**os.environ, "DEBUG": "1"},
+                env={**os.environ, "DEBUG": "1", **environment},
                 start_new_session=True,  # its own process group: the pool child dies with it
             )
         self.processes.append((process, log))
@@ -339,7 +339,8 @@ class Command(BaseCommand):
         if sorted(set(month_clients)) != client_ids:
             raise CommandError(f"{month:%Y-%m} has hours of other clients: not a smoke month.")
         with held(lambda: lock_client(client_ids[1])):
-            second = workers.start("worker-2")
+            # Batches of one client: the first commits, the second waits on our lock.
+            second = workers.start("worker-2", INVOICE_RUN_BATCH_CLIENTS="1")
             invoice_run = invoice_run_start(month=month, invoice_date=invoice_date, actor=None)
 
             def invoicing_halfway() -> bool:

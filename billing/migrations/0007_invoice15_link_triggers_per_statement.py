@@ -100,7 +100,7 @@ CREATE TRIGGER {table}_immutable BEFORE INSERT OR UPDATE OR DELETE ON {table}
 
 
 class Migration(migrations.Migration):
-    dependencies = [("billing", "0005_invoice_client_contact_reference")]
+    dependencies = [("billing", "0006_sweeper_run_progress_pdf_missing")]
 
     operations = [
         migrations.RunSQL(
