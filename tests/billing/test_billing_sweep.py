@@ -12,7 +12,7 @@ from django.db import transaction
 
 from billing import sweeps
 from billing.models import Invoice, InvoiceRun
-from billing.services import invoice_run_month, invoice_run_start
+from billing.services import invoice_run_month, invoice_run_start, run_batch
 from billing.services import runs as run_services
 from billing.services.invoices import pdf_rendering_deferred
 from core.models import AuditEvent
@@ -78,16 +78,18 @@ def test_a_run_killed_inside_a_client_is_requeued_and_invoices_each_client_once(
 
         with clock_at("2026-12-05T10:00Z"), django_capture_on_commit_callbacks(execute=False):
             run = invoice_run_start(month=MARCH, invoice_date=APRIL_2, actor=None)  # task lost
-        real_issue = run_services._issue
-        issued = []
+        # Batches of one client: the worker dies inside the second batch's transaction.
+        monkeypatch.setattr(run_services, "BATCH_CLIENTS", 1)
+        real_audit = run_batch._audit_issued
+        batches = []
 
-        def killed_on_the_second(invoice, **kwargs):
-            if issued:
+        def killed_in_the_second(**kwargs):
+            if batches:
                 raise WorkerKilled
-            issued.append(invoice.pk)
-            return real_issue(invoice, **kwargs)
+            batches.append(1)
+            return real_audit(**kwargs)
 
-        monkeypatch.setattr(run_services, "_issue", killed_on_the_second)
+        monkeypatch.setattr(run_batch, "_audit_issued", killed_in_the_second)
         with clock_at("2026-12-05T10:01Z"), pytest.raises(WorkerKilled):
             run_services.invoice_run_execute(run_id=run.pk)
         monkeypatch.undo()
