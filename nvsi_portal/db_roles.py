@@ -123,7 +123,7 @@ BEGIN
     END IF;
 END
 $$;
-"""
+"""  # noqa: S608 - fixed role names
 
 # Hands the database, its public schema and what is in it to the owner role (objects that
 # belong to an extension stay as they are; a sequence owned by a column follows its table).
@@ -161,7 +161,7 @@ BEGIN
     END LOOP;
 END
 $$;
-"""
+"""  # noqa: S608 - fixed role names
 
 
 def roles_create(cursor) -> None:

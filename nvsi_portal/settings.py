@@ -139,7 +139,9 @@ else:
     from nvsi_portal.db_roles import APPLICATION_ROLE, OWNER_ROLE
 
     DATABASE_ROLES_MANAGED = True
-    DATABASE_OWNER = {key: DATABASES["default"][key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    DATABASE_OWNER = {
+        key: DATABASES["default"][key] for key in ("USER", "PASSWORD", "HOST", "PORT")
+    }
     DATABASE_OWNER["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], "assume_role": OWNER_ROLE}
     DATABASES["default"]["OPTIONS"]["assume_role"] = APPLICATION_ROLE
     DATABASE_OWNER_ROLE, DATABASE_APP_ROLE = OWNER_ROLE, APPLICATION_ROLE
