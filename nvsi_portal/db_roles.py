@@ -190,6 +190,18 @@ def _roles_prepare(settings_dict: dict, *, adopt: bool) -> None:
             cursor.execute(ADOPT)
 
 
+def test_database_adopt(settings_dict: dict, name: str) -> None:
+    """One superuser URL: a test database left by a run before the roles existed is handed to
+    the owner, which may then drop (or, with --reuse-db, migrate) it."""
+    if not settings.DATABASE_ROLES_MANAGED:
+        return
+    with _session_user_cursor(settings_dict, database=None) as cursor:
+        cursor.execute("SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", [name])
+        row = cursor.fetchone()
+        if row and row[0] != OWNER_ROLE:
+            cursor.execute(f"ALTER DATABASE {_quote(name)} OWNER TO {OWNER_ROLE}")
+
+
 @contextlib.contextmanager
 def as_database_owner(connection=None, *, adopt: bool = False) -> Iterator[None]:
     """Within the block, `connection` (default: the default one) is the owner's, with

@@ -9,13 +9,14 @@
 from django.conf import settings
 from django.db.backends.postgresql import base, creation
 
-from nvsi_portal.db_roles import as_database_owner, roles_create
+from nvsi_portal.db_roles import as_database_owner, roles_create, test_database_adopt
 
 _roles_exist = False
 
 
 class DatabaseCreation(creation.DatabaseCreation):
     def create_test_db(self, *args, **kwargs):
+        test_database_adopt(self.connection.settings_dict, self._get_test_db_name())
         with as_database_owner(self.connection):
             return super().create_test_db(*args, **kwargs)
 
