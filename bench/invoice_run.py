@@ -43,6 +43,7 @@ from billing.services.invoices import pdf_rendering_deferred
 from core.models import AuditEvent
 from demo.members import seed_members
 from members.models import Municipality
+from nvsi_portal.db_roles import as_database_owner
 from placements.models import Assignment, Candidate, Client, TimeEntry
 
 MONTH = datetime.date(2025, 1, 1)
@@ -50,7 +51,14 @@ MONTH_END = datetime.date(2025, 1, 31)
 INVOICE_DATE = datetime.date(2025, 2, 3)
 CLIENT_PREFIX = "Bench-factuur "
 CANDIDATE_PREFIX = "K-BILL-"
-BILLING_TABLES = ["billing_invoice", "billing_invoiceline", "billing_invoicelineentry"]
+GUARDED_TABLES = [
+    "billing_invoice",
+    "billing_invoiceline",
+    "billing_invoicelineentry",
+    "billing_documentcounter",
+    "core_auditevent",
+    "placements_timeentry",
+]
 
 FLOOR_SQL = """
 SELECT a.client_id, e.assignment_id, SUM(e.hours), SUM(e.hours * a.hourly_rate)
@@ -66,42 +74,47 @@ def workdays() -> list[datetime.date]:
 
 
 def cleanup() -> None:
-    """Remove every bench object, invoices too (triggers off in this transaction only)."""
+    """Remove every bench object, invoices too: as the database owner, with the tables' own
+    triggers (immutability, append-only audit trail, forward-only numbers, invoiced hours) off
+    in this transaction only. The portal's application role could do none of this."""
     clients = Client.objects.filter(name__startswith=CLIENT_PREFIX)
     invoices = Invoice.objects.filter(client__in=clients)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in BILLING_TABLES:
-            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
-        invoice_ids = list(invoices.values_list("pk", flat=True))
-        cursor.execute(
-            "DELETE FROM billing_invoicelineentry WHERE line_id IN "
-            "(SELECT id FROM billing_invoiceline WHERE invoice_id = ANY(%s))",
-            [invoice_ids],
-        )
-        cursor.execute("DELETE FROM billing_invoiceline WHERE invoice_id = ANY(%s)", [invoice_ids])
-        cursor.execute("DELETE FROM billing_invoice WHERE id = ANY(%s)", [invoice_ids])
-        AuditEvent.objects.filter(
-            content_type__app_label="billing",
-            content_type__model="invoice",
-            object_id__in=[str(pk) for pk in invoice_ids],
-        ).delete()
-        runs = InvoiceRun.objects.filter(month=MONTH)
-        AuditEvent.objects.filter(
-            content_type__app_label="billing",
-            content_type__model="invoicerun",
-            object_id__in=[str(pk) for pk in runs.values_list("pk", flat=True)],
-        ).delete()
-        runs.delete()
-        if not Invoice.objects.filter(invoice_date__year=INVOICE_DATE.year).exists():
-            DocumentCounter.objects.filter(series="invoice", year=INVOICE_DATE.year).delete()
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        for table in BILLING_TABLES:
-            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
-    with transaction.atomic():
-        TimeEntry.objects.filter(assignment__client__in=clients).delete()
-        Assignment.objects.filter(client__in=clients).delete()
-        Candidate.objects.filter(client_number__startswith=CANDIDATE_PREFIX).delete()
-        clients.delete()
+    with as_database_owner():
+        with transaction.atomic(), connection.cursor() as cursor:
+            for table in GUARDED_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+            invoice_ids = list(invoices.values_list("pk", flat=True))
+            cursor.execute(
+                "DELETE FROM billing_invoicelineentry WHERE line_id IN "
+                "(SELECT id FROM billing_invoiceline WHERE invoice_id = ANY(%s))",
+                [invoice_ids],
+            )
+            cursor.execute(
+                "DELETE FROM billing_invoiceline WHERE invoice_id = ANY(%s)", [invoice_ids]
+            )
+            cursor.execute("DELETE FROM billing_invoice WHERE id = ANY(%s)", [invoice_ids])
+            AuditEvent.objects.filter(
+                content_type__app_label="billing",
+                content_type__model="invoice",
+                object_id__in=[str(pk) for pk in invoice_ids],
+            ).delete()
+            runs = InvoiceRun.objects.filter(month=MONTH)
+            AuditEvent.objects.filter(
+                content_type__app_label="billing",
+                content_type__model="invoicerun",
+                object_id__in=[str(pk) for pk in runs.values_list("pk", flat=True)],
+            ).delete()
+            runs.delete()
+            if not Invoice.objects.filter(invoice_date__year=INVOICE_DATE.year).exists():
+                DocumentCounter.objects.filter(series="invoice", year=INVOICE_DATE.year).delete()
+            TimeEntry.objects.filter(assignment__client__in=clients).delete()
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in GUARDED_TABLES:
+                cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+        with transaction.atomic():
+            Assignment.objects.filter(client__in=clients).delete()
+            Candidate.objects.filter(client_number__startswith=CANDIDATE_PREFIX).delete()
+            clients.delete()
 
 
 def others_in_the_way() -> str:

@@ -13,6 +13,13 @@ class CoreConfig(AppConfig):
 
         install_log_masking()
 
+        from django.db.models.signals import post_migrate
+
+        from nvsi_portal.db_roles import application_role_grant
+
+        # After every migrate, as the owner: the application role's privileges, exactly.
+        post_migrate.connect(application_role_grant, sender=self)
+
 
 class PortalAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -119,6 +119,38 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if not DATABASES["default"]["ENGINE"].endswith("postgresql"):
     raise ImproperlyConfigured("The NVSI portal runs on PostgreSQL only (see DATABASE_URL).")
+# Django's backend, with the test database made and dropped by the owner (nvsi_portal.postgresql).
+DATABASES["default"]["ENGINE"] = "nvsi_portal.postgresql"
+
+# Two roles (nvsi_portal/db_roles.py, docs/deployment.md): the owner migrates, the application
+# role runs the portal and owns nothing. With DATABASE_OWNER_URL, DATABASE_URL is the
+# application's login and DATABASE_OWNER_URL the owner's; without it DATABASE_URL is a
+# superuser and the portal makes the roles nvsi_owner and nvsi_app itself (SET ROLE).
+_owner_url = env.str("DATABASE_OWNER_URL", default="")
+DATABASES["default"].setdefault("OPTIONS", {})
+if _owner_url:
+    _owner = env.db_url_config(_owner_url)
+    if _owner["NAME"] != DATABASES["default"]["NAME"]:
+        raise ImproperlyConfigured("DATABASE_OWNER_URL must name the database of DATABASE_URL.")
+    if _owner["USER"] == DATABASES["default"]["USER"]:
+        raise ImproperlyConfigured(
+            "DATABASE_OWNER_URL and DATABASE_URL must be two roles: the owner and the application."
+        )
+    DATABASE_ROLES_MANAGED = False
+    DATABASE_OWNER = {key: _owner.get(key, "") for key in ("USER", "PASSWORD", "HOST", "PORT")}
+    DATABASE_OWNER["OPTIONS"] = _owner.get("OPTIONS", {})
+    DATABASE_OWNER_ROLE = _owner["USER"]
+    DATABASE_APP_ROLE = DATABASES["default"]["USER"]
+else:
+    from nvsi_portal.db_roles import APPLICATION_ROLE, OWNER_ROLE
+
+    DATABASE_ROLES_MANAGED = True
+    DATABASE_OWNER = {
+        key: DATABASES["default"][key] for key in ("USER", "PASSWORD", "HOST", "PORT")
+    }
+    DATABASE_OWNER["OPTIONS"] = {**DATABASES["default"]["OPTIONS"], "assume_role": OWNER_ROLE}
+    DATABASES["default"]["OPTIONS"]["assume_role"] = APPLICATION_ROLE
+    DATABASE_OWNER_ROLE, DATABASE_APP_ROLE = OWNER_ROLE, APPLICATION_ROLE
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -13,6 +13,7 @@ from billing.models import CreditNote, Invoice, InvoiceLine, InvoiceLineEntry
 from billing.services import credit_note_create, invoice_draft_delete, invoice_finalise
 from placements.models import TimeEntry
 from tests.billing.factories import APRIL_2, draft_invoice, issued_invoice
+from tests.database_roles import owner_cursor
 
 pytestmark = pytest.mark.django_db
 
@@ -113,13 +114,17 @@ def test_the_database_refuses_to_change_or_delete_a_credit_note(framework):
     )
     _refused("UPDATE billing_creditnote SET total = total + 1 WHERE id = %s", [note.pk])
     _refused("UPDATE billing_creditnote SET reason = 'other' WHERE id = %s", [note.pk])
-    _refused("DELETE FROM billing_creditnote WHERE id = %s", [note.pk])
-    _refused("DELETE FROM billing_creditnoteline WHERE credit_note_id = %s", [note.pk])
-    _refused(
+    for delete in (
+        "DELETE FROM billing_creditnote WHERE id = %s",
+        "DELETE FROM billing_creditnoteline WHERE credit_note_id = %s",
         "DELETE FROM billing_creditnotelineentry WHERE line_id IN"
         " (SELECT id FROM billing_creditnoteline WHERE credit_note_id = %s)",
-        [note.pk],
-    )
+    ):
+        # The portal may not delete from them at all; the trigger refuses the owner too.
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            _sql(delete, [note.pk])
+        with pytest.raises(IntegrityError), owner_cursor() as cursor:
+            cursor.execute(delete, [note.pk])
     assert CreditNote.objects.filter(pk=note.pk, status="issued").exists()
 
 

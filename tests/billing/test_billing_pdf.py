@@ -4,7 +4,6 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from pypdf import PdfReader
 
 from billing import pdf as billing_pdf
@@ -20,6 +19,7 @@ from tests.billing.factories import (
     issued_invoice,
     march_days,
 )
+from tests.database_roles import owner_cursor
 from tests.placements.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,7 +153,7 @@ def test_pdfs_are_queued_on_commit_and_counted_per_run(
 def test_the_assignment_number_has_no_thousands_separator(framework):
     """An id is a number to quote, not an amount: "Opdracht 123456", never "123.456"."""
     sequence = "pg_get_serial_sequence('placements_assignment', 'id')"
-    with connection.cursor() as cursor:
+    with owner_cursor() as cursor:  # the application role may not set a sequence
         cursor.execute("SELECT last_value FROM placements_assignment_id_seq")
         (previous,) = cursor.fetchone()
         cursor.execute("SELECT setval(" + sequence + ", 123455)")
@@ -167,7 +167,7 @@ def test_the_assignment_number_has_no_thousands_separator(framework):
         invoice.refresh_from_db()
         text = _text(invoice.pdf.read())
     finally:
-        with connection.cursor() as cursor:  # the rows above are rolled back: ids free again
+        with owner_cursor() as cursor:  # the rows above are rolled back: ids free again
             cursor.execute("SELECT setval(" + sequence + ", %s)", [previous])
     assert "Opdracht 123456" in text
     assert "123.456" not in text

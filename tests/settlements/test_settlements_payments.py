@@ -12,7 +12,7 @@ import pytest
 import sepaxml
 import xmlschema
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.urls import reverse
 
 import settlements.admin.payments  # noqa: F401 - registers the admins (settlements/admin does too)
@@ -23,6 +23,7 @@ from settlements.services.payments import (
     settlement_payments_waiting,
     settlement_transfer_file_make,
 )
+from tests.database_roles import owner_cursor
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.settlements.test_settlements_statement import MUNICIPALITY_IBAN, approved_settlement
 
@@ -338,14 +339,26 @@ def test_the_triggers_refuse_changing_instructions_and_files(half_year, back_off
         lambda: SettlementPayment.objects.filter(pk=payment.pk).update(iban="NL23BUNQ0123456789"),
         lambda: SettlementPayment.objects.filter(pk=payment.pk).update(transfer_file=other),
         lambda: SettlementPayment.objects.filter(pk=payment.pk).update(transfer_file=None),
-        lambda: SettlementPayment.objects.filter(pk=payment.pk).delete(),
         lambda: SettlementTransferFile.objects.filter(pk=transfer_file.pk).update(xml="<x/>"),
         lambda: SettlementTransferFile.objects.filter(pk=transfer_file.pk).update(total=D("0.01")),
-        lambda: SettlementTransferFile.objects.filter(pk=transfer_file.pk).delete(),
     ]
     for change in refused:
         with pytest.raises(IntegrityError), transaction.atomic():
             change()
+    deletes = [
+        ("DELETE FROM settlements_settlementpayment WHERE id = %s", payment.pk),
+        ("DELETE FROM settlements_settlementtransferfile WHERE id = %s", transfer_file.pk),
+    ]
+    for delete, pk in deletes:
+        # The portal may not delete them at all; the trigger refuses the owner too.
+        with (
+            pytest.raises(ProgrammingError, match="permission denied"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(delete, [pk])
+        with pytest.raises(IntegrityError, match="never"), owner_cursor() as cursor:
+            cursor.execute(delete, [pk])
     payment.refresh_from_db()
     assert payment.transfer_file_id == transfer_file.pk
 

@@ -7,7 +7,13 @@ import threading
 from decimal import Decimal as D
 
 import pytest
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import (
+    IntegrityError,
+    ProgrammingError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -17,6 +23,7 @@ from settlements.services import settlement_amounts, settlement_approve
 from settlements.services import statement as settlement_statement
 from settlements.services.statement import settlement_statement_html, settlement_statement_store
 from settlements.tasks import settlement_approved_task
+from tests.database_roles import owner_cursor
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.placements.factories import ClientFactory
 
@@ -157,7 +164,7 @@ def test_the_figures_add_up_as_the_example_says(settlement):
 def large_ids():
     """Settlement ids of six digits, as in a long-running database: references still read
     whole (no line break inside NVSI-AF123456-G). Sequences are not rolled back; harmless."""
-    with connection.cursor() as cursor:
+    with owner_cursor() as cursor:  # the application role may not set a sequence
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('settlements_settlement', 'id'), "
             "GREATEST(123456, (SELECT last_value FROM settlements_settlement_id_seq)))"
@@ -367,7 +374,10 @@ def test_the_stored_statement_never_changes(settlement):
         SettlementStatement.objects.filter(pk=statement.pk).update(pdf="settlements/forged.pdf")
     with pytest.raises(IntegrityError), transaction.atomic():
         SettlementStatement.objects.filter(pk=statement.pk).update(fingerprint="0" * 64)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # The portal may not delete it at all; the trigger refuses the owner too.
+    with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+        SettlementStatement.objects.filter(pk=statement.pk).delete()
+    with pytest.raises(IntegrityError), owner_cursor():
         SettlementStatement.objects.filter(pk=statement.pk).delete()
     assert SettlementStatement.objects.get(pk=statement.pk).pdf.name == statement.pdf.name
 

@@ -107,19 +107,16 @@ def account(framework, towns, back_office_with_mfa):
         note="Kas",
     )
     approver = UserFactory(email="coordinator.aadorp@example.nl", role=Role.COORDINATOR)
+    # Prepared with its line, then approved and paid: the database refuses a line added to
+    # an approved or paid run.
     run = PayoutRun.objects.create(
         municipality=town_a,
         payout_date=datetime.date(2026, 6, 30),
-        status=PayoutRun.Status.PAID,
+        status=PayoutRun.Status.PREPARED,
         total=Decimal("16.00"),
         line_count=1,
         prepared_by=back_office_with_mfa,
         prepared_at=timezone.now(),
-        approved_by=approver,
-        approved_at=timezone.now(),
-        sepa_message_id="PREMIE-GM9001-20260630",
-        sepa_xml=SEPA_XML.format(CANDIDATE_IBAN),
-        paid_on=datetime.date(2026, 7, 1),
     )
     PayoutLine.objects.create(
         run=run,
@@ -131,6 +128,13 @@ def account(framework, towns, back_office_with_mfa):
         hours=Decimal("8.00"),
         amount=Decimal("16.00"),
     )
+    run.status = PayoutRun.Status.PAID
+    run.approved_by = approver
+    run.approved_at = timezone.now()
+    run.sepa_message_id = "PREMIE-GM9001-20260630"
+    run.sepa_xml = SEPA_XML.format(CANDIDATE_IBAN)
+    run.paid_on = datetime.date(2026, 7, 1)
+    run.save()
     prepared = PayoutRun.objects.create(
         municipality=town_b,
         payout_date=datetime.date(2026, 6, 30),

@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import zoneinfo
+from unittest import mock
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -24,6 +25,13 @@ def at(*args) -> datetime.datetime:
     return datetime.datetime(*args, tzinfo=AMSTERDAM)
 
 
+def _at_time(when: datetime.datetime, **fields) -> AuditEvent:
+    """An audit event recorded at `when` (the trail is insert-only, even in the database: the
+    time is set when it is written, never changed after)."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        return AuditEvent.objects.create(**fields)
+
+
 @pytest.fixture
 def events(db):
     """Three events: Jan's change of Groningen just after midnight on 2 March (Amsterdam
@@ -33,7 +41,8 @@ def events(db):
     town = MunicipalityFactory(name="Groningen", cbs_code="GM0014")
     municipality_type = ContentType.objects.get_for_model(Municipality)
     made = [
-        AuditEvent.objects.create(
+        _at_time(
+            at(2026, 3, 2, 0, 30),
             actor=jan,
             action="municipality.update",
             content_type=municipality_type,
@@ -41,15 +50,16 @@ def events(db):
             object_repr="Groningen",
             changes={"settlement_iban": ["***", "***"]},
         ),
-        AuditEvent.objects.create(
-            actor=piet, action="payment.record", summary="2026-000001: 10.00"
+        _at_time(
+            at(2026, 3, 3, 12), actor=piet, action="payment.record", summary="2026-000001: 10.00"
         ),
-        AuditEvent.objects.create(actor=None, action="settlement_run.finish", summary="nachtrun"),
+        _at_time(at(2026, 3, 4, 3), actor=None, action="settlement_run.finish", summary="nachtrun"),
     ]
-    for event, when in zip(
-        made, [at(2026, 3, 2, 0, 30), at(2026, 3, 3, 12), at(2026, 3, 4, 3)], strict=True
-    ):
-        AuditEvent.objects.filter(pk=event.pk).update(created_at=when)
+    assert [e.created_at for e in made] == [
+        at(2026, 3, 2, 0, 30),
+        at(2026, 3, 3, 12),
+        at(2026, 3, 4, 3),
+    ]
     return {"town": town, "type": municipality_type}
 
 
