@@ -353,3 +353,26 @@ def test_url_for_every_role(pattern, world, world_media, clients, quiet_requests
                 wrong.append(f"{role} GET {url}: {answer}, expected {want}")
     assert cases, f"{pattern.key}: no case"
     assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", MUNICIPAL_ROLES)
+def test_no_post_reaches_another_municipalitys_object(role, world, world_media, clients):
+    """Every portal URL naming one of B's objects, POSTed by A's coordinator or representative:
+    404, and nothing written."""
+    from tests.security.test_mfa_gate import database_state
+
+    before = database_state()
+    wrong, asked = [], 0
+    for pattern in PATTERNS:
+        if pattern.route.startswith(("admin/", "media/")):
+            continue
+        url_b = url_for(pattern, world, "b")
+        if url_b is None or url_b == url_for(pattern, world, "a"):
+            continue
+        response = clients[role].post(url_b, {"confirm": "on", "approve-confirm": "on"})
+        asked += 1
+        if response.status_code not in (404, 405):
+            wrong.append(f"POST {url_b}: {response.status_code}")
+    assert asked >= 25
+    assert not wrong, "\n".join(wrong)
+    assert database_state() == before
