@@ -86,7 +86,9 @@ class UserAdmin(UndeletableAdminMixin, AdminViewsMixin, admin.ModelAdmin):
 
     @admin.display(description=_("roles"))
     def roles(self, obj):
-        return ", ".join(Role(g.name).label for g in obj.groups.all() if g.name in Role.values)
+        # The labels are lazy translations: str() them, join() takes only str. In Role order.
+        names = {g.name for g in obj.groups.all()}
+        return ", ".join(str(role.label) for role in Role if role.value in names)
 
     @admin.display(description=_("password"))
     def password_state(self, obj):
