@@ -193,6 +193,7 @@ ADMIN_MODELS = {
     "mfa.authenticator": "S:vad",
     "core.auditevent": "O:v B:v S:v",
     "core.workerheartbeat": "S:vd",
+    "core.sweepclaim": "S:v",  # requeues are audit events too, which the back office reads
     "accounts.user": "O:v B:v S:v",  # invited, never added; deactivated, never deleted
     "auth.group": "S:vad",
     "members.labourmarketregion": "O:v B:v S:vad",

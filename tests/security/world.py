@@ -22,7 +22,7 @@ from accounts.roles import Role
 from billing.models import InvoiceReminder, InvoiceRun
 from billing.services.invoices import pdf_rendering_deferred
 from billing.services.payments import bank_statement_import, payment_record_manual
-from core.models import AuditEvent, WorkerHeartbeat
+from core.models import AuditEvent, SweepClaim, WorkerHeartbeat
 from core.services import audit_record
 from governance.models import (
     Decision,
@@ -144,16 +144,11 @@ def _municipality_objects(town, *, users, credited: bool) -> SimpleNamespace:
     paid_run = PayoutRun.objects.create(
         municipality=town,
         payout_date=datetime.date(2026, 6, 30),
-        status=PayoutRun.Status.PAID,
+        status=PayoutRun.Status.PREPARED,  # approved and paid below, once its line is there
         total=Decimal("16.00"),
         line_count=1,
         prepared_by=back_office,
         prepared_at=timezone.now(),
-        approved_by=users["coordinator"],
-        approved_at=timezone.now(),
-        sepa_message_id=f"PREMIE-{town.cbs_code}-20260630",
-        sepa_xml=SEPA_XML,
-        paid_on=datetime.date(2026, 7, 1),
     )
     line = PayoutLine.objects.create(
         run=paid_run,
@@ -165,6 +160,16 @@ def _municipality_objects(town, *, users, credited: bool) -> SimpleNamespace:
         hours=Decimal("8.00"),
         amount=Decimal("16.00"),
     )
+    # The lines of an approved or paid run never change (premiums' trigger): the line first.
+    PayoutRun.objects.filter(pk=paid_run.pk).update(
+        status=PayoutRun.Status.PAID,
+        approved_by=users["coordinator"],
+        approved_at=timezone.now(),
+        sepa_message_id=f"PREMIE-{town.cbs_code}-20260630",
+        sepa_xml=SEPA_XML,
+        paid_on=datetime.date(2026, 7, 1),
+    )
+    paid_run.refresh_from_db()
     instrument_request = InstrumentRequestFactory(
         municipality=town, requested_by=users["coordinator"]
     )
@@ -313,6 +318,7 @@ def build_world() -> SimpleNamespace:
         created_by=users["back_office"],
     )
     WorkerHeartbeat.objects.create(token="matrix")
+    SweepClaim.objects.create(key="billing.invoice_runs:matrix", claimed_at=timezone.now())
     Notification.objects.create(
         user=users["coordinator"],
         kind=Notification.Kind.values[0],
