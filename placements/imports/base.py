@@ -132,6 +132,7 @@ class Row:
     cells: list[Any]  # the cells as read
     positions: tuple[int, ...]  # where the importer's columns are among them
     masked: tuple[bool, ...]  # per column: shown masked in the preview
+    bad: frozenset = frozenset()  # the columns whose cell is refused (their values are None)
 
     def shown(self) -> list[str]:
         """The cells as the preview shows them: BSN and IBAN masked."""
@@ -260,10 +261,16 @@ def parse_code(value: Any) -> str:
 
 
 def parse_kvk(value: Any) -> str:
-    """A KvK number; a number cell lost its leading zeros in the spreadsheet: pad to eight."""
+    """A KvK number of eight digits (spaces, dots and hyphens dropped); a number cell lost its
+    leading zeros in the spreadsheet: padded to eight."""
+    from placements.validators import kvk_normalise
+
     if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
-        return f"{int(value):08d}"
-    return parse_text(value)
+        value = f"{int(value):08d}"
+    try:
+        return kvk_normalise(parse_text(value))
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from None
 
 
 _DATE_DMY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")
