@@ -7,6 +7,7 @@ starting with `=`, `+`, `-` or `@` is data, never evaluated here; exports make i
 
 import datetime
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -163,8 +164,26 @@ class ImportResult:
     unchanged: int = 0
     rows: int = 0
     preview: list[PreviewRow] = field(default_factory=list)
+    # progress(done, total): called at most every PROGRESS_EVERY seconds while rows are
+    # checked or written (the admin's background task shows it).
+    progress: Callable[[int, int], None] | None = field(default=None, repr=False, compare=False)
+    _ticked: float = field(default_factory=time.monotonic, repr=False, compare=False)
+    _issue_rows: int = field(default=0, repr=False, compare=False)
+    _last_issue_row: int | None = field(default=None, repr=False, compare=False)
 
     PREVIEW_ROWS = 10
+    PROGRESS_EVERY = 1.0
+
+    @property
+    def handled(self) -> int:
+        """Rows counted or refused so far (for progress)."""
+        return min(self.created + self.updated + self.unchanged + self._issue_rows, self.rows)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now - self._ticked >= self.PROGRESS_EVERY:
+            self._ticked = now
+            self.progress(self.handled, self.rows)
 
     @property
     def ok(self) -> bool:
@@ -176,6 +195,11 @@ class ImportResult:
 
     def add_issue(self, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(row, column, str(message)))
+        if row is not None and row != self._last_issue_row:
+            self._last_issue_row = row
+            self._issue_rows += 1
+        if self.progress is not None:
+            self._tick()
 
     def count(self, row: Row, action: str) -> None:
         if action == "create":
@@ -186,6 +210,8 @@ class ImportResult:
             self.unchanged += 1
         if len(self.preview) < self.PREVIEW_ROWS:
             self.preview.append(PreviewRow(row.number, action, row.shown()))
+        if self.progress is not None:
+            self._tick()
 
     def summary(self) -> str:
         return (

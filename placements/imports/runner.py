@@ -111,15 +111,19 @@ def import_columns(kind: str) -> list[str]:
     return [column.name for column in _TYPES[kind].importer_class().columns]
 
 
-def import_run(*, kind: str, path: Path, file_name: str, actor, dry_run: bool) -> ImportResult:
+def import_run(
+    *, kind: str, path: Path, file_name: str, actor, dry_run: bool, progress=None
+) -> ImportResult:
     """Import the file at `path` as `kind` (one of `import_kinds()`); nothing is written unless
-    it is valid as a whole and `dry_run` is False."""
+    it is valid as a whole and `dry_run` is False. The command line and the admin's background
+    tasks both come here; `progress(done, total)` hears how far the rows are."""
     importer = _TYPES[kind].importer_class()()
     result = ImportResult(
         kind=kind,
         file_name=file_name,
         dry_run=dry_run,
         columns=[column.name for column in importer.columns],
+        progress=progress,
     )
     collecting = gc.isenabled()
     gc.disable()  # many small objects, no cycles: the cyclic collector only slows this down
