@@ -183,12 +183,13 @@ def main() -> None:
     parser.add_argument("--assignments", type=int, default=3_000)
     parser.add_argument("--hours", type=int, default=100_000)
     parser.add_argument("--big", action="store_true", help="50,000 candidates, 500,000 hours")
+    parser.add_argument("--database-suffix", default="imports", help="of the bench database")
     args = parser.parse_args()
     if args.big:
         args.candidates, args.hours = 50_000, 500_000
     args.assignments = min(args.assignments, args.candidates)
 
-    with bench_database(suffix="imports"):
+    with bench_database(suffix=args.database_suffix):
         django_setup()
         from django.contrib.auth import get_user_model
         from django.utils import timezone
