@@ -128,11 +128,19 @@ def peak_reset() -> None:
     Path("/proc/self/clear_refs").write_text("5")
 
 
-def peak_mb() -> float:
+def _status_mb(field: str) -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def peak_mb() -> float:
+    return _status_mb("VmHWM")
+
+
+def resident_mb() -> float:
+    return _status_mb("VmRSS")
 
 
 def copy_floor(path: Path, columns: int) -> float:
@@ -154,14 +162,16 @@ def copy_floor(path: Path, columns: int) -> float:
         return time.perf_counter() - start
 
 
-def through_admin(kind: str, path: Path, user) -> tuple[float, float, float]:
-    """Upload, check, confirm, write as the admin does; (check s, write s, peak MB)."""
+def through_admin(kind: str, path: Path, user) -> tuple[float, float, float, float]:
+    """Upload, check, confirm, write as the admin does; (check s, write s, peak MB, the
+    resident MB before it)."""
     from django.core.files import File
 
     from placements.imports.jobs import import_job_confirm, import_job_create
     from placements.models import ImportJob
 
     peak_reset()
+    before = resident_mb()
     start = time.perf_counter()
     with path.open("rb") as handle:
         job = import_job_create(kind=kind, upload=File(handle, name=path.name), user=user)
@@ -173,7 +183,7 @@ def through_admin(kind: str, path: Path, user) -> tuple[float, float, float]:
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE, (job.status, job.issues[:5])
     assert job.created == job.rows, (job.created, job.rows)
-    return checked - start, written - checked, peak_mb()
+    return checked - start, written - checked, peak_mb(), before
 
 
 def main() -> None:
@@ -204,19 +214,19 @@ def main() -> None:
         user = get_user_model().objects.create_user(
             email="bench.import@example.invalid", is_staff=True
         )
-        plan = [
-            ("candidates", candidate_rows(args.candidates)),
-            ("clients", client_rows(args.clients)),
-            ("assignments", assignment_rows(args.assignments, clients=args.clients)),
+        plan = [  # each file made when its turn comes: the rows are not in memory before
+            ("candidates", lambda: candidate_rows(args.candidates)),
+            ("clients", lambda: client_rows(args.clients)),
+            ("assignments", lambda: assignment_rows(args.assignments, clients=args.clients)),
             (
                 "hours",
-                hours_rows(args.hours, assignments=args.assignments, clients=args.clients),
+                lambda: hours_rows(args.hours, assignments=args.assignments, clients=args.clients),
             ),
         ]
         from placements.imports import import_columns
 
         with tempfile.TemporaryDirectory() as directory:
-            for kind, rows in plan:
+            for kind, make in plan:
                 if kind == "hours":  # hours need approved assignments
                     Assignment.objects.update(  # bench data: no sign-off needed
                         status=Assignment.Status.APPROVED,
@@ -226,18 +236,21 @@ def main() -> None:
                         is_large_hours=False,
                         is_large_concurrent=False,
                     )
+                rows = make()
                 header = import_columns(kind)
                 header = header[: len(rows[0])]
                 path = Path(directory) / f"{kind}.csv"
                 write_csv(path, header, rows)
+                count = len(rows)
+                del rows
                 floor = copy_floor(path, len(header))
-                check, write, peak = through_admin(kind, path, user)
+                check, write, peak, before = through_admin(kind, path, user)
                 size = path.stat().st_size / (1024 * 1024)
                 print(
-                    f"{kind}: {len(rows):,} rows ({size:.1f} MB): check {len(rows) / check:,.0f} "
-                    f"rows/s ({check:.1f} s), write {len(rows) / write:,.0f} rows/s "
-                    f"({write:.1f} s); COPY floor {len(rows) / floor:,.0f} rows/s "
-                    f"({floor:.2f} s); ratio {write / floor:.0f}x; peak memory {peak:.0f} MB",
+                    f"{kind}: {count:,} rows ({size:.1f} MB): check {count / check:,.0f} rows/s "
+                    f"({check:.1f} s), write {count / write:,.0f} rows/s ({write:.1f} s); "
+                    f"COPY floor {count / floor:,.0f} rows/s ({floor:.2f} s); ratio "
+                    f"{write / floor:.0f}x; peak memory {peak:.0f} MB ({before:.0f} MB before)",
                     flush=True,
                 )
 
