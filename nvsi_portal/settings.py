@@ -432,7 +432,7 @@ OPERATOR_BIC = env.str("OPERATOR_BIC", default="ABNANL2A")
 
 # Imports (docs/imports.md): a larger file is refused before it is parsed; a file with more
 # data rows is refused as well.
-IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=20 * 1024 * 1024)
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
 
 # The key that encrypts citizen service numbers (BSN) at rest: a Fernet key, i.e. 32 bytes in

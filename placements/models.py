@@ -501,3 +501,77 @@ class TimeEntry(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status in (self.Status.INVOICED, self.Status.CREDITED)
+
+
+class ImportJob(models.Model):
+    """An upload in the admin's import (docs/imports.md): checked by one background task,
+    previewed, confirmed, written by another. The file stays on disk (MEDIA_ROOT/imports/, by
+    `stored_name`); tasks get only the job's id. The status moves forward only, each step
+    under a lock on this row: a redelivered task finds the step done and does nothing."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        REFUSED = "refused", _("Refused")
+        WRITING = "writing", _("Writing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("type"), max_length=50)
+    file_name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CHECKING
+    )
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    issue_count = models.PositiveIntegerField(default=0)
+    issues = models.JSONField(default=list, blank=True)  # the first ISSUES_KEPT: [row, col, msg]
+    columns = models.JSONField(default=list, blank=True)
+    preview = models.JSONField(default=list, blank=True)  # [row, action, masked cells]
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    ISSUES_KEPT = 1000
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        default_permissions = ()
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["checking", "checked", "refused", "writing", "done", "failed"]
+                ),
+                name="import_job_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name} ({self.get_status_display()})"
+
+
+class ImportJobProgress(models.Model):
+    """How far the job's task is: rows done of the total. Apart from the job's row, which its
+    task keeps locked: the task writes this from a connection of its own, so the page sees it
+    while the import's transaction is still open."""
+
+    job = models.OneToOneField(
+        ImportJob, on_delete=models.CASCADE, primary_key=True, related_name="progress"
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.done}/{self.total}"

@@ -24,7 +24,7 @@ from placements.imports.base import (
     parse_year,
     text_max,
 )
-from placements.imports.lookups import KeyLookup, NotFound
+from placements.imports.lookups import KeyLookup, NotFound, references_report
 from premiums.models import PremiumOpeningBalance
 from premiums.services import premium_opening_balance_record
 
@@ -46,6 +46,9 @@ class OpeningBalanceImporter:
         Column("paid", True, parse_money),
         Column("payouts", True, parse_count),
     )
+
+    def references_check(self, rows: list[Row], *, result: ImportResult) -> None:
+        references_report(rows, result, clients=False)
 
     def process(self, rows: list[Row], *, actor, result: ImportResult) -> None:
         lookup = KeyLookup(

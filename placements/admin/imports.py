@@ -1,37 +1,44 @@
-"""The back office's import page: upload, a dry-run preview, then confirm.
+"""The back office's import page: upload, a preview checked in the background, confirm,
+written in the background (placements.imports.jobs).
 
-Between preview and confirm nothing the browser sends is trusted: the upload is kept under
-MEDIA_ROOT/imports/<uuid>, the form carries only a signed token naming it (and the user and
-type), and confirming validates the stored file again before it writes. Plain forms: works
-without JavaScript. Installed on the admin site by `import_urls_install` (placements.admin).
+The upload is kept server-side with its extension (MEDIA_ROOT/imports/<uuid>.xlsx); the
+job's page shows the progress of its task (rows of the total) and refreshes itself with
+<meta http-equiv="refresh"> while a task runs, with a link to refresh by hand, then the
+preview or the errors, then the result. Only the user who uploaded a job sees it (404 for
+anyone else). Plain forms: works without JavaScript. Installed on the admin site by
+`import_urls_install` (placements.admin).
 """
 
 import csv
 import dataclasses
 import io
 import time
-import uuid
-from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from placements.imports import import_run, import_type, import_types
+from placements.imports import import_type, import_types
 from placements.imports.base import dutch_header
 from placements.imports.help import column_help
+from placements.imports.jobs import (
+    import_job_confirm,
+    import_job_create,
+    stored_path,
+    upload_dir,
+)
+from placements.models import ImportJob
 
-SIGNING_NAMESPACE = "placements.import"
-TOKEN_MAX_AGE = 60 * 60  # an hour from preview to confirm
 STALE_AFTER = 24 * 60 * 60  # uploads never confirmed are removed after a day
+REFRESH_SECONDS = 2
+RUNNING = (ImportJob.Status.CHECKING, ImportJob.Status.WRITING)
 
 
 def _kinds_for(user) -> list[str]:
@@ -65,37 +72,25 @@ class ImportUploadForm(forms.Form):
         self.fields["kind"].choices = [(kind, _label(kind)) for kind in kinds]
 
 
-def _upload_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _store(upload) -> str:
-    """Keep the upload server-side; returns its id. Refused sizes are not even stored."""
-    directory = _upload_dir()
-    directory.mkdir(parents=True, exist_ok=True)
+def _remove_stale() -> None:
+    directory = upload_dir()
+    if not directory.is_dir():
+        return
     now = time.time()
     for old in directory.iterdir():
         if old.is_file() and now - old.stat().st_mtime > STALE_AFTER:
             old.unlink(missing_ok=True)
-    file_id = uuid.uuid4().hex
-    with (directory / file_id).open("wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    return file_id
 
 
-def _stored_path(file_id: str) -> Path:
-    return _upload_dir() / uuid.UUID(hex=file_id).hex  # only a uuid names a stored file
-
-
-def _render(request, context: dict, admin_site) -> TemplateResponse:
+def _render(request, context: dict, admin_site, template: str = "import.html") -> TemplateResponse:
     return TemplateResponse(
         request,
-        "admin/placements/import/import.html",
+        f"admin/placements/import/{template}",
         {
             **admin_site.each_context(request),
             "title": _("Import"),
             "max_bytes": settings.IMPORT_MAX_BYTES,
+            "max_rows": settings.IMPORT_MAX_ROWS,
             **context,
         },
     )
@@ -105,85 +100,52 @@ def import_view(request, admin_site):
     kinds = _kinds_for(request.user)
     if not kinds:
         raise PermissionDenied
-    if request.method == "POST" and "token" in request.POST:
-        return _confirm(request, admin_site, kinds)
     form = ImportUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
     if request.method != "POST" or not form.is_valid():
         return _render(request, {"form": form, "columns": _columns(kinds)}, admin_site)
     upload = form.cleaned_data["file"]
-    kind = form.cleaned_data["kind"]
-    file_id = _store(upload) if upload.size <= settings.IMPORT_MAX_BYTES else None
-    if file_id is None:
+    if upload.size > settings.IMPORT_MAX_BYTES:  # refused sizes are not even stored
         form.add_error("file", _("The file is larger than the import limit."))
         return _render(request, {"form": form, "columns": _columns(kinds)}, admin_site)
-    result = import_run(
-        kind=kind,
-        path=_stored_path(file_id),
-        file_name=upload.name,
-        actor=request.user,
-        dry_run=True,
-    )
-    token = None
-    if result.ok:
-        token = signing.dumps(
-            {"file": file_id, "kind": kind, "name": upload.name, "user": request.user.pk},
-            salt=SIGNING_NAMESPACE,
-        )
-    else:
-        _stored_path(file_id).unlink(missing_ok=True)
-    return _render(
-        request,
-        {
-            "form": ImportUploadForm(kinds=kinds, initial={"kind": kind}),
-            "columns": _columns(kinds),
-            "result": result,
-            "kind_label": _label(kind),
-            "token": token,
-        },
-        admin_site,
-    )
+    _remove_stale()
+    job = import_job_create(kind=form.cleaned_data["kind"], upload=upload, user=request.user)
+    return redirect("admin:placements_import_job", job_id=job.pk)
 
 
-def _confirm(request, admin_site, kinds: list[str]):
-    try:
-        data = signing.loads(request.POST["token"], salt=SIGNING_NAMESPACE, max_age=TOKEN_MAX_AGE)
-        stored = _stored_path(data["file"])
-    except (signing.BadSignature, KeyError, ValueError, TypeError):
-        messages.error(request, _("This preview has expired: upload the file again."))
-        return redirect("admin:placements_import")
-    if data.get("user") != request.user.pk or data.get("kind") not in kinds:
+def _job_for(request, job_id: int, kinds: list[str]) -> ImportJob:
+    """The user's own job of a type they may import; 404 for anything else."""
+    return get_object_or_404(ImportJob, pk=job_id, user=request.user, kind__in=kinds)
+
+
+def import_job_view(request, admin_site, job_id: int):
+    kinds = _kinds_for(request.user)
+    if not kinds:
         raise PermissionDenied
-    if not stored.is_file():
-        messages.error(request, _("This preview has expired: upload the file again."))
-        return redirect("admin:placements_import")
-    kind = data["kind"]
-    result = import_run(
-        kind=kind, path=stored, file_name=data["name"], actor=request.user, dry_run=False
-    )
-    stored.unlink(missing_ok=True)
-    if not result.ok:  # the data changed since the preview
-        return _render(
-            request,
-            {
-                "form": ImportUploadForm(kinds=kinds, initial={"kind": kind}),
-                "columns": _columns(kinds),
-                "result": result,
-                "kind_label": _label(kind),
-            },
-            admin_site,
-        )
-    messages.success(
-        request,
-        _("%(file)s imported: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.")
-        % {
-            "file": data["name"],
-            "created": result.created,
-            "updated": result.updated,
-            "unchanged": result.unchanged,
-        },
-    )
-    app_label, model = import_type(kind).model.split(".")
-    return redirect(f"admin:{app_label}_{model}_changelist")
+    job = _job_for(request, job_id, kinds)
+    if request.method == "POST":
+        if job.status == ImportJob.Status.CHECKED and not stored_path(job).is_file():
+            messages.error(request, _("This preview has expired: upload the file again."))
+            return redirect("admin:placements_import")
+        import_job_confirm(job=job, user=request.user)  # a second click changes nothing
+        return redirect("admin:placements_import_job", job_id=job.pk)
+    progress = getattr(job, "progress", None)
+    issues = [{"row": row, "column": column, "message": text} for row, column, text in job.issues]
+    preview = [{"number": n, "action": action, "cells": cells} for n, action, cells in job.preview]
+    context = {
+        "job": job,
+        "kind_label": _label(job.kind),
+        "running": job.status in RUNNING,
+        "refresh_seconds": REFRESH_SECONDS,
+        "done": progress.done if progress else 0,
+        "total": progress.total if progress else 0,
+        "issues": issues,
+        "issues_left_out": max(job.issue_count - len(issues), 0),
+        "result": {"preview": preview, "columns": job.columns, "file_name": job.file_name},
+    }
+    if job.status == ImportJob.Status.DONE:
+        app_label, model = import_type(job.kind).model.split(".")
+        context["list_url"] = reverse(f"admin:{app_label}_{model}_changelist")
+    return _render(request, context, admin_site, template="job.html")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,9 +255,11 @@ def import_urls_install(site) -> None:
 
     def get_urls():
         view = site.admin_view(lambda request: import_view(request, site))
+        job = site.admin_view(lambda request, job_id: import_job_view(request, site, job_id))
         template = site.admin_view(import_template_view)
         return [
             path("placements/import/", view, name="placements_import"),
+            path("placements/import/<int:job_id>/", job, name="placements_import_job"),
             path(
                 "placements/import/sjabloon/<str:kind>.<str:file_format>",
                 template,

@@ -33,7 +33,7 @@ from placements.imports.base import (
     parse_kvk,
     text_max,
 )
-from placements.imports.lookups import KeyLookup, NotFound
+from placements.imports.lookups import KeyLookup, NotFound, references_report
 from placements.models import Assignment, DisplacementCheck
 from placements.services import (
     assignment_approval_record,
@@ -58,6 +58,9 @@ class AssignmentImporter:
     )
     columns_of_fields = COLUMNS_OF_FIELDS
 
+    def references_check(self, rows: list[Row], *, result: ImportResult) -> None:
+        references_report(rows, result)
+
     def process(self, rows: list[Row], *, actor, result: ImportResult) -> None:
         lookup = KeyLookup(
             codes={row.values["municipality"] for row in rows},
@@ -68,12 +71,13 @@ class AssignmentImporter:
         seen: dict[tuple, int] = {}
         for row in rows:
             values = row.values
-            try:
-                candidate = lookup.candidate(values["municipality"], values["client_number"])
-                client = lookup.client(values["kvk_number"])
-            except NotFound as missing:
-                result.add_issue(row.number, missing.column, missing.message)
+            missing = lookup.missing(values)
+            if missing:  # the candidate and the client: both named when both are wrong
+                for found in missing:
+                    result.add_issue(row.number, found.column, found.message)
                 continue
+            candidate = lookup.candidate(values["municipality"], values["client_number"])
+            client = lookup.client(values["kvk_number"])
             key = (candidate.pk, client.pk, values["start_date"])
             if key in seen:
                 result.add_issue(

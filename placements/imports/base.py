@@ -7,6 +7,7 @@ starting with `=`, `+`, `-` or `@` is data, never evaluated here; exports make i
 
 import datetime
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -132,6 +133,7 @@ class Row:
     cells: list[Any]  # the cells as read
     positions: tuple[int, ...]  # where the importer's columns are among them
     masked: tuple[bool, ...]  # per column: shown masked in the preview
+    bad: frozenset = frozenset()  # the columns whose cell is refused (their values are None)
 
     def shown(self) -> list[str]:
         """The cells as the preview shows them: BSN and IBAN masked."""
@@ -162,8 +164,26 @@ class ImportResult:
     unchanged: int = 0
     rows: int = 0
     preview: list[PreviewRow] = field(default_factory=list)
+    # progress(done, total): called at most every PROGRESS_EVERY seconds while rows are
+    # checked or written (the admin's background task shows it).
+    progress: Callable[[int, int], None] | None = field(default=None, repr=False, compare=False)
+    _ticked: float = field(default_factory=time.monotonic, repr=False, compare=False)
+    _issue_rows: int = field(default=0, repr=False, compare=False)
+    _last_issue_row: int | None = field(default=None, repr=False, compare=False)
 
     PREVIEW_ROWS = 10
+    PROGRESS_EVERY = 1.0
+
+    @property
+    def handled(self) -> int:
+        """Rows counted or refused so far (for progress)."""
+        return min(self.created + self.updated + self.unchanged + self._issue_rows, self.rows)
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now - self._ticked >= self.PROGRESS_EVERY:
+            self._ticked = now
+            self.progress(self.handled, self.rows)
 
     @property
     def ok(self) -> bool:
@@ -175,6 +195,11 @@ class ImportResult:
 
     def add_issue(self, row: int | None, column: str | None, message: str) -> None:
         self.issues.append(Issue(row, column, str(message)))
+        if row is not None and row != self._last_issue_row:
+            self._last_issue_row = row
+            self._issue_rows += 1
+        if self.progress is not None:
+            self._tick()
 
     def count(self, row: Row, action: str) -> None:
         if action == "create":
@@ -185,6 +210,8 @@ class ImportResult:
             self.unchanged += 1
         if len(self.preview) < self.PREVIEW_ROWS:
             self.preview.append(PreviewRow(row.number, action, row.shown()))
+        if self.progress is not None:
+            self._tick()
 
     def summary(self) -> str:
         return (
@@ -260,10 +287,16 @@ def parse_code(value: Any) -> str:
 
 
 def parse_kvk(value: Any) -> str:
-    """A KvK number; a number cell lost its leading zeros in the spreadsheet: pad to eight."""
+    """A KvK number of eight digits (spaces, dots and hyphens dropped); a number cell lost its
+    leading zeros in the spreadsheet: padded to eight."""
+    from placements.validators import kvk_normalise
+
     if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer():
-        return f"{int(value):08d}"
-    return parse_text(value)
+        value = f"{int(value):08d}"
+    try:
+        return kvk_normalise(parse_text(value))
+    except ValidationError as error:
+        raise CellError(error.messages[0]) from None
 
 
 _DATE_DMY = re.compile(r"(\d{1,2})-(\d{1,2})-(\d{4})")

@@ -71,6 +71,19 @@ class CandidateImporter:
         "postcode": "postcode",
     }
 
+    def references_check(self, rows: list[Row], *, result: ImportResult) -> None:
+        """Rows with a bad cell: an unknown municipality is named as well."""
+        named = [row for row in rows if not row.bad & {"municipality", None}]
+        codes = {row.values["municipality"] for row in named}
+        known = set(
+            Municipality.objects.filter(cbs_code__in=codes).values_list("cbs_code", flat=True)
+        )
+        for row in named:
+            if row.values["municipality"] not in known:
+                result.add_issue(
+                    row.number, "municipality", unknown_municipality(row.values["municipality"])
+                )
+
     def process(self, rows: list[Row], *, actor, result: ImportResult) -> None:
         codes = {row.values["municipality"] for row in rows}
         municipalities = {m.cbs_code: m for m in Municipality.objects.filter(cbs_code__in=codes)}

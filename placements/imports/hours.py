@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Municipality
 from placements.imports.base import (
+    CellError,
     Column,
     ImportResult,
     Row,
@@ -37,12 +38,25 @@ from placements.imports.base import (
     parse_kvk,
     text_max,
 )
-from placements.imports.lookups import KeyLookup, NotFound
+from placements.imports.lookups import KeyLookup, NotFound, references_report
 from placements.models import Assignment, Candidate, TimeEntry
 from placements.services import time_entry_check, time_entry_refuse_invoiced
+from placements.services.hours import _hours_errors
 from placements.signals import time_entries_withdrawn
 
 KEY_COLUMN = "assignment_start_date"
+
+
+def parse_hours(value) -> Decimal:
+    """Hours of a day: more than 0, at most 24, two decimals (the rules of the services, checked
+    per cell, so a row names this together with its other errors)."""
+    hours = parse_decimal(value)
+    errors = _hours_errors(hours)
+    if errors:
+        raise CellError(errors[0])
+    return hours
+
+
 BATCH_SIZE = 5000
 CENT = Decimal("0.01")
 
@@ -54,8 +68,11 @@ class HoursImporter:
         Column("kvk_number", True, parse_kvk),
         Column(KEY_COLUMN, True, parse_date),
         Column("work_date", True, parse_date),
-        Column("hours", True, parse_decimal),
+        Column("hours", True, parse_hours),
     )
+
+    def references_check(self, rows: list[Row], *, result: ImportResult) -> None:
+        references_report(rows, result)
 
     def __init__(self):
         self._approvers: dict[int, str] = {}  # per candidate: who must approve first
@@ -180,7 +197,7 @@ class HoursImporter:
             kvk_numbers={row.values["kvk_number"] for row in rows},
         )
         lookup.load_assignments(start_dates={row.values[KEY_COLUMN] for row in rows})
-        found: dict[tuple, Assignment | NotFound] = {}
+        found: dict[tuple, Assignment | list[NotFound]] = {}
         resolved = []
         for row in rows:
             values = row.values
@@ -192,17 +209,23 @@ class HoursImporter:
             )
             assignment = found.get(key)
             if assignment is None:
-                try:
-                    candidate = lookup.candidate(values["municipality"], values["client_number"])
-                    client = lookup.client(values["kvk_number"])
-                    assignment = lookup.assignment(
-                        candidate, client, values[KEY_COLUMN], column=KEY_COLUMN
-                    )
-                except NotFound as missing:
+                missing = lookup.missing(values)
+                if missing:  # the candidate and the client: both named when both are wrong
                     assignment = missing
+                else:
+                    try:
+                        assignment = lookup.assignment(
+                            lookup.candidate(values["municipality"], values["client_number"]),
+                            lookup.client(values["kvk_number"]),
+                            values[KEY_COLUMN],
+                            column=KEY_COLUMN,
+                        )
+                    except NotFound as error:
+                        assignment = [error]
                 found[key] = assignment
-            if isinstance(assignment, NotFound):
-                result.add_issue(row.number, assignment.column, assignment.message)
+            if isinstance(assignment, list):
+                for error in assignment:
+                    result.add_issue(row.number, error.column, error.message)
                 continue
             resolved.append((row, assignment))
         return resolved

@@ -10,6 +10,34 @@ from placements.imports.base import day
 from placements.models import Assignment, Candidate, Client
 
 
+def references_report(rows, result, *, clients: bool = True) -> None:
+    """For rows with a bad cell (not imported): report what else they name that does not
+    exist, the candidate (municipality + client number) and the client (KvK), each from the
+    columns whose cells are good."""
+    good = [row for row in rows if None not in row.bad]
+
+    def usable(row, *names):
+        return not any(name in row.bad for name in names)
+
+    candidates = [row for row in good if usable(row, "municipality", "client_number")]
+    with_client = [row for row in good if clients and usable(row, "kvk_number")]
+    lookup = KeyLookup(
+        codes={row.values["municipality"] for row in candidates},
+        client_numbers={row.values["client_number"] for row in candidates},
+        kvk_numbers={row.values["kvk_number"] for row in with_client},
+    )
+    named_candidate = {id(row) for row in candidates}
+    named_client = {id(row) for row in with_client}
+    for row in good:
+        missing = lookup.missing(
+            row.values,
+            candidate=id(row) in named_candidate,
+            client=id(row) in named_client,
+        )
+        for found in missing:
+            result.add_issue(row.number, found.column, found.message)
+
+
 class NotFound(Exception):
     def __init__(self, column: str, message: str):
         super().__init__(message)
@@ -34,6 +62,21 @@ class KeyLookup:
             self.elsewhere.setdefault(candidate.client_number, []).append(candidate.municipality)
         self.clients = {c.kvk_number: c for c in Client.objects.filter(kvk_number__in=kvk_numbers)}
         self._assignments: dict[tuple[int, int, datetime.date], list[Assignment]] | None = None
+
+    def missing(self, values: dict, *, candidate: bool = True, client: bool = True) -> list:
+        """Every key of the row that names nothing (NotFound), candidate and client alike."""
+        missing = []
+        if candidate:
+            try:
+                self.candidate(values["municipality"], values["client_number"])
+            except NotFound as error:
+                missing.append(error)
+        if client:
+            try:
+                self.client(values["kvk_number"])
+            except NotFound as error:
+                missing.append(error)
+        return missing
 
     def candidate(self, code: str, client_number: str) -> Candidate:
         municipality = self.municipalities.get(code)

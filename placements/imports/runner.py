@@ -111,15 +111,19 @@ def import_columns(kind: str) -> list[str]:
     return [column.name for column in _TYPES[kind].importer_class().columns]
 
 
-def import_run(*, kind: str, path: Path, file_name: str, actor, dry_run: bool) -> ImportResult:
+def import_run(
+    *, kind: str, path: Path, file_name: str, actor, dry_run: bool, progress=None
+) -> ImportResult:
     """Import the file at `path` as `kind` (one of `import_kinds()`); nothing is written unless
-    it is valid as a whole and `dry_run` is False."""
+    it is valid as a whole and `dry_run` is False. The command line and the admin's background
+    tasks both come here; `progress(done, total)` hears how far the rows are."""
     importer = _TYPES[kind].importer_class()()
     result = ImportResult(
         kind=kind,
         file_name=file_name,
         dry_run=dry_run,
         columns=[column.name for column in importer.columns],
+        progress=progress,
     )
     collecting = gc.isenabled()
     gc.disable()  # many small objects, no cycles: the cyclic collector only slows this down
@@ -141,8 +145,12 @@ def _run(importer, result: ImportResult, *, path: Path, actor) -> ImportResult:
     if not result.ok:
         return result
     result.rows = len(table.rows)
-    rows = _parse_rows(importer, positions, table, result)
+    rows, refused = _parse_rows(importer, positions, table, result)
     with transaction.atomic():
+        if refused and hasattr(importer, "references_check"):
+            # A row with a bad cell is not imported, but its other columns are still checked
+            # against the database (an unknown municipality or client): every error at once.
+            importer.references_check(refused, result=result)
         importer.process(rows, actor=actor, result=result)
         result.issues.sort(key=lambda issue: issue.row or 0)
         if result.ok and not dry_run and (result.created or result.updated):
@@ -215,8 +223,11 @@ def _parse_cell(column, raw: Any) -> Any:
         return _Bad(str(error))
 
 
-def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult) -> list[Row]:
-    """Every cell through its column's parser; rows with a bad cell are reported, not kept.
+def _parse_rows(
+    importer, positions: dict[str, int], table, result: ImportResult
+) -> tuple[list[Row], list[Row]]:
+    """Every cell through its column's parser: the rows whose cells are all good, and the rows
+    with a bad cell (every bad cell reported; `Row.bad` names their columns, valued None).
 
     Cells repeat a lot (dates, codes, hours), so each column caches what it parsed.
     """
@@ -231,6 +242,7 @@ def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult
     masked = tuple(column.masked for column in importer.columns)
     required = _("This column is required.")
     rows: list[Row] = []
+    refused: list[Row] = []
     for number, cells in table.rows:
         count = len(cells)
         if count > width and any(cell is not None and str(cell).strip() for cell in cells[width:]):
@@ -243,6 +255,7 @@ def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult
             continue
         values: dict[str, Any] = {}
         ok = True
+        bad: list[str] = []
         for column, name, position, text_cache, typed_cache in plan:
             raw = cells[position] if position < count else None
             if raw.__class__ is str:
@@ -260,22 +273,27 @@ def _parse_rows(importer, positions: dict[str, int], table, result: ImportResult
                 if column.required:
                     result.add_issue(number, name, required)
                     ok = False
+                    bad.append(name)
                 values[name] = column.empty
             elif parsed.__class__ is _Bad:
                 result.add_issue(number, name, parsed.message)
                 ok = False
+                values[name] = None
+                bad.append(name)
             else:
                 values[name] = parsed
         for name in absent:
             values[name] = ABSENT
+        row = Row(
+            number=number,
+            values=values,
+            cells=cells,
+            positions=row_positions,
+            masked=masked,
+        )
         if ok:
-            rows.append(
-                Row(
-                    number=number,
-                    values=values,
-                    cells=cells,
-                    positions=row_positions,
-                    masked=masked,
-                )
-            )
-    return rows
+            rows.append(row)
+        else:
+            row.bad = frozenset(bad) if bad else frozenset({None})
+            refused.append(row)
+    return rows, refused

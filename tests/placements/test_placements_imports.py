@@ -362,7 +362,8 @@ def test_command_prints_every_error_and_exits_1(placed, tmp_path, capsys):
     assert capsys.readouterr().err.splitlines() == [
         "row 2, column hours: Hours must be more than 0.",
         "row 4, column work_date: There is no date “2026-13-01”.",
-        "upload.csv: 2 errors; nothing imported.",
+        "row 4, column hours: At most 24 hours a day.",
+        "upload.csv: 3 errors; nothing imported.",
     ]
     assert not TimeEntry.objects.exists()
 
