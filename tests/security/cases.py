@@ -170,6 +170,8 @@ def url_for(pattern: Pattern, world, side: str) -> str | None:
             kwargs["contract_id"] = side_objects.contract.pk
         if "document_id" in pattern.params:
             kwargs["document_id"] = world.document.pk
+        if "job_id" in pattern.params:
+            kwargs["job_id"] = world.import_job.pk
     missing = set(pattern.params) - set(kwargs)
     assert not missing, f"{pattern.key}: no value for {missing}"
     return reverse(pattern.name, kwargs=kwargs)

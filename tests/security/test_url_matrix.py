@@ -164,6 +164,7 @@ PORTAL = {
     "admin:app_list": "O B S",
     "admin/(?P<url>.*)$": "O:404 B:404 S:404",
     "admin:placements_import": "O S",
+    "admin:placements_import_job": "O S:404",  # a job is its uploader's only
     "admin:placements_import_template": "O S",
     "admin:accounts_user_invite": "O B S",
     "admin:accounts_user_appoint": "O B S",

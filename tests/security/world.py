@@ -34,6 +34,7 @@ from governance.models import (
 )
 from members.models import Framework, Membership
 from notifications.models import Notification
+from placements.models import ImportJob
 from premiums.models import PayoutLine, PayoutRun, PremiumOpeningBalance
 from settlements.models import (
     Period,
@@ -319,6 +320,13 @@ def build_world() -> SimpleNamespace:
     )
     WorkerHeartbeat.objects.create(token="matrix")
     SweepClaim.objects.create(key="billing.invoice_runs:matrix", claimed_at=timezone.now())
+    # An admin import of the back office's own: only its uploader sees it.
+    import_job = ImportJob.objects.create(
+        kind="candidates",
+        file_name="kandidaten.csv",
+        stored_name="matrix-kandidaten.csv",
+        user=users["back_office"],
+    )
     Notification.objects.create(
         user=users["coordinator"],
         kind=Notification.Kind.values[0],
@@ -341,4 +349,5 @@ def build_world() -> SimpleNamespace:
         decided=decided,
         bank_line=imported.statement.lines.order_by("pk").first(),
         transfer_file=transfer_file,
+        import_job=import_job,
     )
