@@ -245,11 +245,15 @@ def held(lock: Callable[[], None]):
 
 
 def _waiting_on_a_lock() -> int:
-    """Backends of this database waiting for a lock (the worker, behind ours)."""
+    """Backends of this database waiting for a lock (the worker, behind ours). Read from
+    pg_locks, which every role sees: pg_stat_activity hides the wait of another login's
+    session from the application role the portal runs as (nvsi_portal/db_roles.py)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            "SELECT count(DISTINCT l.pid) FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.datname = current_database() "
+            "AND l.pid <> pg_backend_pid()"
         )
         return cursor.fetchone()[0]
 
